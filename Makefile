@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: MIT
+# The two set-up commands: `make run` (main job) and `make test` (every test, every sanitizer).
+# Both install what is missing first. Builds live in build/<preset> (CMakePresets.json).
+JOBS ?= $(shell nproc)
+PRESETS_TESTED := debug asan tsan
+
+.PHONY: all setup run test bench bench-pool build-% test-% install-check clean
+
+all: build-debug
+
+setup:
+	@bash scripts/setup.sh
+
+build-%: setup
+	@cmake --preset $* >/dev/null
+	@cmake --build --preset $* -j $(JOBS)
+
+test-%: build-%
+	@ctest --preset $* -j $(JOBS)
+
+# Until the main job exists (`netcx run`), the main job is the pool benchmark.
+run: bench-pool
+
+test: $(addprefix test-,$(PRESETS_TESTED))
+	@echo "make test: debug, asan and tsan suites passed"
+
+bench-pool: build-release
+	@bash bench/run_pool_bench.sh build/release
+
+bench: bench-pool
+
+clean:
+	rm -rf build
