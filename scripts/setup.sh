@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev libdpdk-dev           # benchmarks (DPDK is the peer we measure against)
   libnuma-dev libfmt-dev libcli11-dev    # library dependencies
-  valgrind                               # callgrind instruction counts for the benchmarks
+  valgrind clang-format                  # callgrind for the benchmarks; the format check
 )
 
 missing=()

@@ -27,15 +27,20 @@ std::array<site_state, site_count>& sites()
 {
     static const bool from_env = [] {
         if (const char* spec = std::getenv("NETCX_FAULT"); spec != nullptr && !arm_from_spec(spec))
-            log(log_level::error, "NETCX_FAULT='{}' is malformed (want site:N[,site:N], sites "
-                                  "memory, map, buffer_alloc); nothing armed", spec);
+            log(log_level::error,
+                "NETCX_FAULT='{}' is malformed (want site:N[,site:N], sites "
+                "memory, map, buffer_alloc); nothing armed",
+                spec);
         return true;
     }();
     (void)from_env;
     return table();
 }
 
-site_state& state(site s) { return sites()[static_cast<unsigned>(s)]; }
+site_state& state(site s)
+{
+    return sites()[static_cast<unsigned>(s)];
+}
 
 } // namespace
 
@@ -49,7 +54,10 @@ std::string_view to_string(site s) noexcept
     return "?";
 }
 
-void fail_nth(site s, std::uint64_t nth) noexcept { state(s).countdown.store(nth); }
+void fail_nth(site s, std::uint64_t nth) noexcept
+{
+    state(s).countdown.store(nth);
+}
 
 void reset() noexcept
 {
@@ -72,7 +80,10 @@ bool should_fail(site s) noexcept
     return false;
 }
 
-std::uint64_t injected(site s) noexcept { return state(s).injected.load(); }
+std::uint64_t injected(site s) noexcept
+{
+    return state(s).injected.load();
+}
 
 bool arm_from_spec(std::string_view spec) noexcept
 {

@@ -58,7 +58,10 @@ log_sink set_log_sink(log_sink sink)
     return sink;
 }
 
-void set_log_level(log_level min) noexcept { the_logger().min.store(min, std::memory_order_relaxed); }
+void set_log_level(log_level min) noexcept
+{
+    the_logger().min.store(min, std::memory_order_relaxed);
+}
 
 void log_line(log_level level, std::string_view line)
 {

@@ -35,7 +35,8 @@ class physical_mapping final : public dma_mapping {
 public:
     physical_mapping(const memory_region& r, std::vector<std::uint64_t> frames) noexcept
         : base_(r.base()), size_(r.size()), page_(r.page_size()), frames_(std::move(frames))
-    {}
+    {
+    }
     ~physical_mapping() override { ::munlock(base_, size_); }
     [[nodiscard]] logical_address translate(std::size_t offset) const noexcept override
     {

@@ -98,7 +98,7 @@ result<memory_region> memory_region::allocate(const system_memory_request& rq)
     int node = rq.numa_node;
     if (node != any_numa_node)
         numa_tonode_memory(p, bytes, node); // bind before the first touch places the pages
-    // Pre-fault now, on the control path, so the datapath never takes a page fault.
+        // Pre-fault now, on the control path, so the datapath never takes a page fault.
 #ifndef MADV_POPULATE_WRITE
     constexpr int MADV_POPULATE_WRITE = 23; // Linux 5.14
 #endif
@@ -106,7 +106,8 @@ result<memory_region> memory_region::allocate(const system_memory_request& rq)
         for (std::size_t off = 0; off < bytes; off += page)
             static_cast<volatile char*>(p)[off] = 0;
     }
-    return memory_region{static_cast<std::byte*>(p), bytes, page, node, memory_source::system, true};
+    return memory_region{static_cast<std::byte*>(p), bytes, page, node,
+                         memory_source::system,      true};
 }
 
 result<memory_region> memory_region::borrow(void* base, std::size_t bytes, std::size_t page_size)
@@ -122,14 +123,15 @@ result<memory_region> memory_region::borrow(void* base, std::size_t bytes, std::
         return fail(status::invalid_parameter,
                     "registered memory: page size {} is not a power of two >= 4096", page_size);
     return memory_region{static_cast<std::byte*>(base), bytes, page_size, any_numa_node,
-                         memory_source::registered, false};
+                         memory_source::registered,     false};
 }
 
 memory_region::memory_region(memory_region&& o) noexcept
     : base_(std::exchange(o.base_, nullptr)), size_(std::exchange(o.size_, 0)),
       page_size_(o.page_size_), numa_node_(o.numa_node_), source_(o.source_),
       owned_(std::exchange(o.owned_, false))
-{}
+{
+}
 
 memory_region& memory_region::operator=(memory_region&& o) noexcept
 {
@@ -145,7 +147,10 @@ memory_region& memory_region::operator=(memory_region&& o) noexcept
     return *this;
 }
 
-memory_region::~memory_region() { release(); }
+memory_region::~memory_region()
+{
+    release();
+}
 
 void memory_region::release() noexcept
 {

@@ -49,7 +49,8 @@ std::string_view to_string(owner o) noexcept
 
 std::string leak_report::describe() const
 {
-    std::string s = fmt::format("{} buffer{} outstanding", outstanding, outstanding == 1 ? "" : "s");
+    std::string s =
+        fmt::format("{} buffer{} outstanding", outstanding, outstanding == 1 ? "" : "s");
     const char* sep = ": ";
     for (const auto& g : groups) {
         s += sep;
@@ -85,8 +86,8 @@ result<std::unique_ptr<pool>> pool::create(const pool_config& c)
     const auto stride = static_cast<std::uint32_t>(stride64);
     const std::uint64_t bytes = stride64 * c.buffer_count; // < 2^64: both factors < 2^32
     if (bytes > SIZE_MAX / 2)
-        return fail(status::integer_overflow, "pool '{}': {} buffers of {} bytes overflow",
-                    c.name, c.buffer_count, stride);
+        return fail(status::integer_overflow, "pool '{}': {} buffers of {} bytes overflow", c.name,
+                    c.buffer_count, stride);
 
     std::unique_ptr<pool> p{new pool};
     p->name_ = c.name;
@@ -167,8 +168,8 @@ pool::~pool()
         const std::lock_guard g{caches_lock_};
         if (!caches_.empty())
             log(log_level::error,
-                "pool '{}': destroyed with {} caches still attached (destroy caches first)",
-                name_, caches_.size());
+                "pool '{}': destroyed with {} caches still attached (destroy caches first)", name_,
+                caches_.size());
     }
     const leak_report r = outstanding();
     if (r.outstanding == 0)
@@ -258,8 +259,8 @@ result<buffer_index> pool::index_of(const void* p) const
     const auto a = reinterpret_cast<std::uintptr_t>(p);
     const auto b = reinterpret_cast<std::uintptr_t>(base_);
     if (a < b || (a - b) / stride_ >= count_)
-        return fail(status::foreign_buffer, "pool '{}': pointer {} is not inside any of its buffers",
-                    name_, p);
+        return fail(status::foreign_buffer,
+                    "pool '{}': pointer {} is not inside any of its buffers", name_, p);
     return buffer_index{static_cast<std::uint32_t>((a - b) / stride_)};
 }
 

@@ -16,8 +16,8 @@ void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept
 } // namespace
 
 pool_cache::pool_cache(pool& p, holder who, std::uint32_t capacity)
-    : capacity_(std::clamp<std::uint32_t>(capacity, 2, max_cache_capacity)),
-      checked_(p.checked()), pool_(&p), who_(who)
+    : capacity_(std::clamp<std::uint32_t>(capacity, 2, max_cache_capacity)), checked_(p.checked()),
+      pool_(&p), who_(who)
 {
     p.attach(this);
 }
@@ -31,7 +31,8 @@ pool_cache::~pool_cache()
     pool_->detach(this);
 }
 
-std::uint32_t pool_cache::alloc_slow(buffer_index* out, std::uint32_t n, bool all_or_nothing) noexcept
+std::uint32_t pool_cache::alloc_slow(buffer_index* out, std::uint32_t n,
+                                     bool all_or_nothing) noexcept
 {
     pool& p = *pool_;
     if (checked_ && fault::should_fail(fault::site::buffer_alloc)) {
@@ -94,7 +95,8 @@ status pool_cache::free_slow(const buffer_index* in, std::uint32_t n) noexcept
         status refused = status::ok;
         if (checked_) {
             k = 0;
-            while (done + k < n && (refused = p.check_free(in[done + k], owner::cache)) == status::ok)
+            while (done + k < n &&
+                   (refused = p.check_free(in[done + k], owner::cache)) == status::ok)
                 ++k;
         }
         put(in + done, k);

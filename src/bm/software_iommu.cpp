@@ -34,9 +34,9 @@ private:
 
 software_iommu::software_iommu(unsigned address_width)
     : width_(address_width < 12 ? 12 : (address_width > 64 ? 64 : address_width)),
-      limit_(width_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width_) - 1),
-      next_(iova_page)
-{}
+      limit_(width_ == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width_) - 1), next_(iova_page)
+{
+}
 
 software_iommu::~software_iommu()
 {
@@ -99,7 +99,8 @@ result<std::byte*> software_iommu::access(logical_address la, std::size_t len,
         }
     }
     faults_.fetch_add(1, std::memory_order_relaxed);
-    return fail(status::address_unreachable, "DMA fault: device {} {} bytes at IOVA 0x{:x}: not mapped",
+    return fail(status::address_unreachable,
+                "DMA fault: device {} {} bytes at IOVA 0x{:x}: not mapped",
                 dir == dma_direction::to_device ? "read" : "wrote", len, iova);
 }
 

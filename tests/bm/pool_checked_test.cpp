@@ -75,8 +75,8 @@ TEST(CheckedPool, BadEntriesInABulkFreeAreRefusedTheRestKept)
         pool_cache c{*p, {}, 4};
         std::vector<buffer_index> four(4);
         ASSERT_EQ(c.alloc_bulk(four), status::ok);
-        const std::vector<buffer_index> mixed{four[0], buffer_index{99}, four[1], four[0], four[2],
-                                              four[3]};
+        const std::vector<buffer_index> mixed{four[0], buffer_index{99}, four[1],
+                                              four[0], four[2],          four[3]};
         EXPECT_EQ(c.free_bulk(mixed), status::foreign_buffer) << "the first refusal is reported";
         EXPECT_TRUE(cap.has("foreign buffer 99 freed (the pool has 16 buffers)"));
         EXPECT_TRUE(cap.has("double free of buffer " + std::to_string(to_u32(four[0]))));

@@ -16,16 +16,16 @@ namespace netcx {
 
 enum class status : std::uint8_t {
     ok,
-    invalid_parameter,  ///< a caller passed a value outside the documented range
-    integer_overflow,   ///< a size computation wrapped
-    no_memory,          ///< memory (or a pool) is exhausted
-    not_supported,      ///< the request is valid but this machine or device cannot do it
-    access_denied,      ///< the operation needs a privilege the process lacks
-    address_unreachable,///< memory lies outside what a device can address
-    double_free,        ///< a buffer was freed that the pool already holds
-    foreign_buffer,     ///< a buffer or pointer that does not belong to the pool
-    busy,               ///< the object still holds resources that must come back first
-    fault_injected,     ///< a failure forced by the fault injector (tests)
+    invalid_parameter,   ///< a caller passed a value outside the documented range
+    integer_overflow,    ///< a size computation wrapped
+    no_memory,           ///< memory (or a pool) is exhausted
+    not_supported,       ///< the request is valid but this machine or device cannot do it
+    access_denied,       ///< the operation needs a privilege the process lacks
+    address_unreachable, ///< memory lies outside what a device can address
+    double_free,         ///< a buffer was freed that the pool already holds
+    foreign_buffer,      ///< a buffer or pointer that does not belong to the pool
+    busy,                ///< the object still holds resources that must come back first
+    fault_injected,      ///< a failure forced by the fault injector (tests)
 };
 
 [[nodiscard]] std::string_view to_string(status s) noexcept;

@@ -65,7 +65,8 @@ class region_offset_space final : public address_space {
 public:
     explicit region_offset_space(const memory_region& umem) noexcept
         : base_(umem.base()), size_(umem.size())
-    {}
+    {
+    }
     [[nodiscard]] std::string_view name() const noexcept override { return "region-offset"; }
     result<std::unique_ptr<dma_mapping>> map(const memory_region& region) override;
 
@@ -78,7 +79,8 @@ enum class dma_direction : std::uint8_t { to_device, from_device };
 
 /// A software IOMMU: hands out I/O virtual addresses below 2^address_width and lets a simulated
 /// device reach memory only through live mappings. Any other access is a DMA fault: logged,
-/// counted, refused. Thread-safe; `access` takes a shared lock (a model of hardware, not a fast path).
+/// counted, refused. Thread-safe; `access` takes a shared lock (a model of hardware, not a fast
+/// path).
 class software_iommu final : public address_space {
 public:
     /// `address_width` in bits, 12..64 (32 models a 32-bit device).

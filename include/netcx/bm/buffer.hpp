@@ -12,12 +12,18 @@ namespace netcx::bm {
 /// A buffer's position in its pool.
 enum class buffer_index : std::uint32_t {};
 
-constexpr std::uint32_t to_u32(buffer_index i) noexcept { return static_cast<std::uint32_t>(i); }
+constexpr std::uint32_t to_u32(buffer_index i) noexcept
+{
+    return static_cast<std::uint32_t>(i);
+}
 
 /// An address as a device sees it (bus, I/O virtual, physical or region-relative).
 enum class logical_address : std::uint64_t {};
 
-constexpr std::uint64_t to_u64(logical_address a) noexcept { return static_cast<std::uint64_t>(a); }
+constexpr std::uint64_t to_u64(logical_address a) noexcept
+{
+    return static_cast<std::uint64_t>(a);
+}
 
 inline constexpr logical_address no_address_limit{~std::uint64_t{0}};
 

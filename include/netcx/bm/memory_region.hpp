@@ -71,10 +71,11 @@ public:
     void quarantine() noexcept { owned_ = false; }
 
 private:
-    memory_region(std::byte* base, std::size_t size, std::size_t page, int node,
-                  memory_source src, bool owned) noexcept
+    memory_region(std::byte* base, std::size_t size, std::size_t page, int node, memory_source src,
+                  bool owned) noexcept
         : base_(base), size_(size), page_size_(page), numa_node_(node), source_(src), owned_(owned)
-    {}
+    {
+    }
     void release() noexcept;
 
     std::byte* base_ = nullptr;

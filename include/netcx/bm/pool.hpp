@@ -138,7 +138,8 @@ public:
     }
 
     /// Returns buffers from a thread that has no cache (the cross-thread return path).
-    /// Checked pools refuse double and foreign frees (double_free / foreign_buffer) and keep the rest.
+    /// Checked pools refuse double and foreign frees (double_free / foreign_buffer) and keep the
+    /// rest.
     status free_unattached(std::span<const buffer_index> buffers) noexcept;
 
     [[nodiscard]] pool_stats stats() const;

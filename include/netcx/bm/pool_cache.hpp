@@ -69,7 +69,8 @@ public:
     }
 
     /// Fills as much of `out` as the pool can; returns how many.
-    [[nodiscard]] NETCX_ALWAYS_INLINE std::uint32_t alloc_burst(std::span<buffer_index> out) noexcept
+    [[nodiscard]] NETCX_ALWAYS_INLINE std::uint32_t
+    alloc_burst(std::span<buffer_index> out) noexcept
     {
         const auto n = static_cast<std::uint32_t>(out.size());
         if (NETCX_LIKELY(!checked_ && n <= len_)) {
