@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev libdpdk-dev           # benchmarks (DPDK is the peer we measure against)
   libnuma-dev libfmt-dev libcli11-dev    # library dependencies
+  nlohmann-json3-dev                     # JSON output (plans, reports)
   valgrind clang-format                  # callgrind for the benchmarks; the format check
 )
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <netcx/base/compiler.hpp>
+#include <netcx/base/copy.hpp>
 #include <netcx/bm/pool.hpp>
 
 #include <algorithm>
@@ -124,8 +125,7 @@ private:
     static NETCX_ALWAYS_INLINE void copy(const buffer_index* from, std::uint32_t n,
                                          buffer_index* to) noexcept
     {
-        for (std::uint32_t i = 0; i < n; ++i)
-            to[i] = from[i];
+        copy_elements(from, n, to);
     }
     // Owner-thread counter: a plain add, readable (racily, atomically) by stats().
     static NETCX_ALWAYS_INLINE void bump(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept
