@@ -62,8 +62,8 @@ std::uint32_t pool_cache::alloc_slow(buffer_index* out, std::uint32_t n,
             refusal_ = status::no_memory;
         }
         return got;
-    } else { // refill to half a cache beyond this request
-        const std::uint32_t want = std::min(capacity_, n + capacity_ / 2) - len_;
+    } else { // refill the whole cache: one depot transaction per cache-full of allocations
+        const std::uint32_t want = capacity_ - len_;
         const std::uint32_t k = p.depot_take(objs_ + len_, want, false);
         if (checked_)
             p.mark(objs_ + len_, k, {owner::cache, who_.id});
@@ -121,8 +121,8 @@ void pool_cache::put(const buffer_index* batch, std::uint32_t k) noexcept
         add(free_slow_, k);
         return;
     }
-    if (k > capacity_ - len_) { // flush down to half a cache (or to room for this batch)
-        const std::uint32_t target = k <= capacity_ / 2 ? capacity_ / 2 : capacity_ - k;
+    if (k > capacity_ - len_) { // flush the whole cache: one depot transaction per cache-full
+        const std::uint32_t target = 0;
         if (checked_)
             p.mark(objs_ + target, len_ - target, {owner::pool, 0});
         p.depot_put(objs_ + target, len_ - target);

@@ -9,7 +9,7 @@
 ///   built, so no translation happens per packet.
 /// - Per-buffer metadata (reference count, holder) lives in its own array, apart from payload.
 /// - Free buffers live in a depot (an index stack under a spinlock) and in per-thread
-///   `pool_cache`s (pool_cache.hpp). Caches move buffers to and from the depot half a cache at a
+///   `pool_cache`s (pool_cache.hpp). Caches move buffers to and from the depot a whole cache at a
 ///   time, so a buffer allocated on one thread and freed on another reaches its allocator again
 ///   through the depot in batches: the cross-thread return path costs the owner nothing per buffer.
 ///   A thread with no cache returns buffers with `free_unattached`.

@@ -4,9 +4,12 @@
 ///
 /// A cache is a LIFO array of free buffer indices owned by one thread. Alloc and free touch only
 /// that array and the cache's counters: no lock, no atomic read-modify-write, no call. When the
-/// cache runs dry it refills from the pool's depot to half full; when it overflows it flushes down
-/// to half; requests larger than the cache go to the depot directly. Verbs: `alloc_bulk` /
-/// `free_bulk` are all-or-nothing (status), `alloc_burst` is best effort (count).
+/// cache runs dry it refills from the pool's depot to full; when it overflows it flushes all it
+/// holds to the depot; requests larger than the cache go to the depot directly. Whole-cache moves
+/// halve the depot transactions of half-cache ones, and each costs a cross-core transfer of the
+/// depot's lock line when buffers flow between threads (cross-thread: 11.5 -> 9.3 cycles/object).
+/// Verbs: `alloc_bulk` / `free_bulk` are all-or-nothing (status), `alloc_burst` is best effort
+/// (count).
 ///
 /// Context: every member except the constructor's and destructor's registration is for the owning
 /// thread only ("the caller MUST guarantee non-concurrent access"); buffers it frees may come from
