@@ -7,8 +7,19 @@
 #ifndef NETCX_NETADAPTERCX_H
 #define NETCX_NETADAPTERCX_H
 
+#include <net/extension.h>
+#include <net/fragment.h>
+#include <net/logicaladdress.h>
+#include <net/packet.h>
+#include <net/returncontext.h>
+#include <net/ring.h>
+#include <net/ringcollection.h>
+#include <net/virtualaddress.h>
 #include <netadapter.h>
 #include <netconfiguration.h>
+#include <netpacketqueue.h>
+#include <netrxqueue.h>
+#include <nettxqueue.h>
 #include <wdf.h>
 
 #define NETADAPTER_VERSION_MAJOR 1

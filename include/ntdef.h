@@ -24,9 +24,11 @@
 #ifdef __cplusplus
 #define NETCX_CAST(T, v) (static_cast<T>(v))
 #define NETCX_CONST_CAST(T, v) (const_cast<T>(v))
+#define NETCX_REINTERPRET_CAST(T, v) (reinterpret_cast<T>(v))
 #else
 #define NETCX_CAST(T, v) ((T)(v))
 #define NETCX_CONST_CAST(T, v) ((T)(v))
+#define NETCX_REINTERPRET_CAST(T, v) ((T)(v))
 #endif
 
 NETCX_EXTERN_C_BEGIN

@@ -16,22 +16,6 @@ std::string next_name()
     return fmt::format("adapter{}", created.fetch_add(1, std::memory_order_relaxed));
 }
 
-/// The closest netcx status for an NTSTATUS a driver returned or the framework refused with.
-status from_ntstatus(NTSTATUS s) noexcept
-{
-    switch (s) {
-    case STATUS_NO_MEMORY:
-    case STATUS_INSUFFICIENT_RESOURCES: return status::no_memory;
-    case STATUS_NOT_SUPPORTED:
-    case STATUS_NOT_IMPLEMENTED: return status::not_supported;
-    case STATUS_ACCESS_DENIED: return status::access_denied;
-    case STATUS_INTEGER_OVERFLOW: return status::integer_overflow;
-    case STATUS_INVALID_DEVICE_STATE:
-    case STATUS_DEVICE_NOT_READY: return status::busy;
-    default: return status::invalid_parameter;
-    }
-}
-
 } // namespace
 
 std::string_view to_string(adapter_state s) noexcept
@@ -92,14 +76,15 @@ result<void> adapter::start()
     if (!NT_SUCCESS(callback_status)) {
         // The driver usually returns the status of the call that was refused: name that too.
         if (refused_ != STATUS_SUCCESS)
-            return fail(from_ntstatus(callback_status),
+            return fail(wdf::from_ntstatus(callback_status),
                         "{}: EvtAdapterSetCapabilities failed with {} ({})", name_,
                         wdf::ntstatus_name(callback_status), refusal_);
-        return fail(from_ntstatus(callback_status), "{}: EvtAdapterSetCapabilities failed with {}",
-                    name_, wdf::ntstatus_name(callback_status));
+        return fail(wdf::from_ntstatus(callback_status),
+                    "{}: EvtAdapterSetCapabilities failed with {}", name_,
+                    wdf::ntstatus_name(callback_status));
     }
     if (refused_ != STATUS_SUCCESS)
-        return fail(from_ntstatus(refused_), "{}: capabilities refused: {}", name_, refusal_);
+        return fail(wdf::from_ntstatus(refused_), "{}: capabilities refused: {}", name_, refusal_);
     if (!tx_ || !rx_)
         return fail(status::invalid_parameter,
                     "{}: datapath capabilities were never set (call "

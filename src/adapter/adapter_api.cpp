@@ -191,6 +191,20 @@ NTSTATUS check_mapping(refuser& refuse, std::string_view field,
     return STATUS_SUCCESS;
 }
 
+/// DMA capabilities are optional; when present they are checked and copied into `out`.
+NTSTATUS check_optional_dma(refuser& refuse, adapter& a, std::string_view field,
+                            const NET_ADAPTER_DMA_CAPABILITIES* caps,
+                            std::optional<dma_constraints>& out)
+{
+    if (caps == nullptr)
+        return STATUS_SUCCESS;
+    dma_constraints dma;
+    if (NTSTATUS s = check_dma(refuse, a, field, *caps, dma); s != 0)
+        return s;
+    out = dma;
+    return STATUS_SUCCESS;
+}
+
 NTSTATUS check_tx(refuser& refuse, adapter& a, const NET_ADAPTER_TX_CAPABILITIES& tx,
                   tx_capabilities& out)
 {
@@ -219,14 +233,10 @@ NTSTATUS check_tx(refuser& refuse, adapter& a, const NET_ADAPTER_TX_CAPABILITIES
                       "{}->PayloadBackfill is {}; with MaximumFragmentBufferSize {} a fragment "
                       "must stay below {} bytes (NET_FRAGMENT Capacity is 26 bits)",
                       f, tx.PayloadBackfill, tx.MaximumFragmentBufferSize, fragment_size_limit);
-    if (tx.DmaCapabilities != nullptr) {
-        dma_constraints dma;
-        if (NTSTATUS s =
-                check_dma(refuse, a, "TxCapabilities->DmaCapabilities", *tx.DmaCapabilities, dma);
-            s != 0)
-            return s;
-        out.dma = dma;
-    }
+    if (NTSTATUS s = check_optional_dma(refuse, a, "TxCapabilities->DmaCapabilities",
+                                        tx.DmaCapabilities, out.dma);
+        s != 0)
+        return s;
     out.mapping = tx.MappingRequirement;
     out.payload_backfill = tx.PayloadBackfill;
     out.max_fragments = tx.MaximumNumberOfFragments;
@@ -294,14 +304,10 @@ NTSTATUS check_rx(refuser& refuse, adapter& a, const NET_ADAPTER_RX_CAPABILITIES
         return s;
     if (NTSTATUS s = check_alignment(refuse, f, rx.FragmentBufferAlignment); s != 0)
         return s;
-    if (rx.DmaCapabilities != nullptr) {
-        dma_constraints dma;
-        if (NTSTATUS s =
-                check_dma(refuse, a, "RxCapabilities->DmaCapabilities", *rx.DmaCapabilities, dma);
-            s != 0)
-            return s;
-        out.dma = dma;
-    }
+    if (NTSTATUS s = check_optional_dma(refuse, a, "RxCapabilities->DmaCapabilities",
+                                        rx.DmaCapabilities, out.dma);
+        s != 0)
+        return s;
     out.mapping = rx.MappingRequirement;
     out.alignment = rx.FragmentBufferAlignment;
     return STATUS_SUCCESS;

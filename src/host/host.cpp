@@ -22,6 +22,7 @@
 
 #include "adapter/adapter.hpp"
 #include "base/diag.hpp"
+#include "datapath/open.hpp"
 #include "host/device_params.hpp"
 #include "host/loader.hpp"
 #include "host/nic_constraints.hpp"
@@ -36,22 +37,6 @@
 
 namespace netcx::host {
 namespace {
-
-/// The closest netcx status for an NTSTATUS a driver callback returned.
-status from_ntstatus(NTSTATUS s) noexcept
-{
-    switch (s) {
-    case STATUS_NO_MEMORY:
-    case STATUS_INSUFFICIENT_RESOURCES: return status::no_memory;
-    case STATUS_NOT_SUPPORTED:
-    case STATUS_NOT_IMPLEMENTED: return status::not_supported;
-    case STATUS_ACCESS_DENIED: return status::access_denied;
-    case STATUS_INTEGER_OVERFLOW: return status::integer_overflow;
-    case STATUS_INVALID_DEVICE_STATE:
-    case STATUS_DEVICE_NOT_READY: return status::busy;
-    default: return status::invalid_parameter;
-    }
-}
 
 std::string format_address(const NET_ADAPTER_LINK_LAYER_ADDRESS& a)
 {
@@ -87,6 +72,9 @@ struct host::impl {
         std::string name; // the adapter's name, kept for messages after it goes
         bool started = false;
         std::optional<error> start_error; // the last failed start, until a start succeeds
+        // Points at the open datapath, if any. stop_device refuses while one is open; remove
+        // (and so unload and the host's destructor) closes it first.
+        std::shared_ptr<datapath::open_link> datapath = std::make_shared<datapath::open_link>();
     };
 
     std::map<std::string, driver_entry*, std::less<>> builtins;
@@ -121,7 +109,7 @@ struct host::impl {
     /// A failed driver callback as a host error naming driver, device, callback and status.
     error callback_failed(const device_record& d, std::string_view callback, NTSTATUS s) const
     {
-        return fail(from_ntstatus(s), "driver '{}': {}: {} failed: {}", driver_name(d), d.name,
+        return fail(wdf::from_ntstatus(s), "driver '{}': {}: {} failed: {}", driver_name(d), d.name,
                     callback, wdf::ntstatus_name(s));
     }
 
@@ -202,6 +190,9 @@ result<void> host::impl::stop(device_record& d)
     if (!d.started)
         return fail(status::invalid_parameter, "driver '{}': {}: stop: the device is not started",
                     driver_name(d), d.name);
+    if (d.datapath->open != nullptr)
+        return fail(status::busy, "driver '{}': {}: stop: its datapath is open (close it first)",
+                    driver_name(d), d.name);
     d.started = false;
     wdf::device& dev = *d.device;
 
@@ -231,8 +222,12 @@ result<void> host::impl::remove(device_id id)
     device_record& d = it->second;
 
     result<void> stopped;
+    if (d.datapath->open != nullptr) // the queues are the adapter's children: close them first
+        if (auto r = d.datapath->open->close(); !r)
+            stopped = std::move(r);
     if (d.started)
-        stopped = stop(d);
+        if (auto r = stop(d); !r && stopped.ok())
+            stopped = std::move(r);
     // Deleting the device deletes its adapter, DMA enablers and everything else under it.
     d.device->delete_tree();
 
@@ -339,7 +334,7 @@ result<driver_id> host::load_driver(std::string_view name_or_path)
         // As on Windows, a failed DriverEntry takes its driver object with it (no unload call).
         if (created != nullptr)
             created->delete_tree();
-        return fail(from_ntstatus(s), "driver '{}': DriverEntry failed: {}", r.name,
+        return fail(wdf::from_ntstatus(s), "driver '{}': DriverEntry failed: {}", r.name,
                     wdf::ntstatus_name(s));
     }
     if (created == nullptr)
@@ -382,7 +377,7 @@ result<device_id> host::add_device(driver_id driver, const params& device_params
     };
     if (!NT_SUCCESS(s)) {
         discard(); // as KMDF does with a device whose EvtDriverDeviceAdd failed
-        return fail(from_ntstatus(s), "driver '{}': EvtDriverDeviceAdd failed: {}", rec.name,
+        return fail(wdf::from_ntstatus(s), "driver '{}': EvtDriverDeviceAdd failed: {}", rec.name,
                     wdf::ntstatus_name(s));
     }
     if (dev == nullptr)
@@ -398,8 +393,9 @@ result<device_id> host::add_device(driver_id driver, const params& device_params
     }
 
     const device_id id{impl_->next_device++};
-    impl_->devices.emplace(
-        id, impl::device_record{driver, dev, dev->net_adapter->name(), false, std::nullopt});
+    impl_->devices.emplace(id, impl::device_record{driver, dev, dev->net_adapter->name(), false,
+                                                   std::nullopt,
+                                                   std::make_shared<datapath::open_link>()});
     rec.devices.push_back(id);
     return id;
 }
@@ -480,6 +476,27 @@ result<bm::buffer_plan> host::plan(device_id device) const
     bm::buffer_plan p = bm::make_plan(to_nic_constraints(*a));
     p.adapter = a->name();
     return p;
+}
+
+result<std::unique_ptr<datapath::datapath>> host::open_datapath(device_id device,
+                                                                const datapath::options& options)
+{
+    auto d_r = impl_->find_device(device);
+    if (!d_r)
+        return std::move(d_r).err();
+    impl::device_record& d = **d_r;
+    if (!d.started)
+        return fail(status::invalid_parameter,
+                    "driver '{}': {}: open_datapath: the device is not started",
+                    impl_->driver_name(d), d.name);
+    adapter::adapter* a = d.device->net_adapter;
+    if (a == nullptr)
+        return fail(status::invalid_parameter,
+                    "driver '{}': {}: open_datapath: the adapter was deleted by its driver",
+                    impl_->driver_name(d), d.name);
+    bm::buffer_plan p = bm::make_plan(to_nic_constraints(*a));
+    p.adapter = a->name();
+    return datapath::open(*a, p, options, d.datapath);
 }
 
 } // namespace netcx::host

@@ -340,6 +340,21 @@ object* parent_for(const WDF_OBJECT_ATTRIBUTES* a, object* natural) noexcept
     return natural;
 }
 
+status from_ntstatus(NTSTATUS s) noexcept
+{
+    switch (s) {
+    case STATUS_NO_MEMORY:
+    case STATUS_INSUFFICIENT_RESOURCES: return status::no_memory;
+    case STATUS_NOT_SUPPORTED:
+    case STATUS_NOT_IMPLEMENTED: return status::not_supported;
+    case STATUS_ACCESS_DENIED: return status::access_denied;
+    case STATUS_INTEGER_OVERFLOW: return status::integer_overflow;
+    case STATUS_INVALID_DEVICE_STATE:
+    case STATUS_DEVICE_NOT_READY: return status::busy;
+    default: return status::invalid_parameter;
+    }
+}
+
 NTSTATUS to_ntstatus(status s) noexcept
 {
     switch (s) {

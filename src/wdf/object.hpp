@@ -145,6 +145,8 @@ template <class E>
 
 /// Maps a netcx status to the NTSTATUS a driver sees.
 NTSTATUS to_ntstatus(status s) noexcept;
+/// The closest netcx status for an NTSTATUS a driver returned or the framework refused with.
+status from_ntstatus(NTSTATUS s) noexcept;
 
 /// "STATUS_INVALID_PARAMETER" for the values netcx returns; hex otherwise.
 [[nodiscard]] std::string ntstatus_name(NTSTATUS s);

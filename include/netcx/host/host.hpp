@@ -13,6 +13,7 @@
 
 #include <netcx/base/status.hpp>
 #include <netcx/bm/plan.hpp>
+#include <netcx/datapath/datapath.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,10 @@ public:
     [[nodiscard]] std::vector<adapter_info> adapters() const;
     /// The buffer plan for a started device's adapter.
     result<bm::buffer_plan> plan(device_id device) const;
+    /// Opens a started device's datapath (queues, pools, execution contexts). Close it (or destroy
+    /// it) before stopping the device; stop_device refuses while one is open.
+    result<std::unique_ptr<datapath::datapath>> open_datapath(device_id device,
+                                                              const datapath::options& options);
 
 private:
     struct impl;
