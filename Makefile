@@ -4,7 +4,7 @@
 JOBS ?= $(shell nproc)
 PRESETS_TESTED := debug asan tsan
 
-.PHONY: all setup run test bench bench-pool build-% test-% install-check clean
+.PHONY: all setup run test bench bench-pool bench-datapath build-% test-% install-check clean
 
 all: build-debug
 
@@ -27,7 +27,13 @@ test: $(addprefix test-,$(PRESETS_TESTED))
 bench-pool: build-release
 	@bash bench/run_pool_bench.sh build/release
 
-bench: bench-pool
+bench-datapath: build-release
+	@bash bench/run_datapath_bench.sh build/release
+
+# One after the other (never in parallel under make -j): both pin and time CPU 0.
+bench: build-release
+	@bash bench/run_pool_bench.sh build/release
+	@bash bench/run_datapath_bench.sh build/release
 
 clean:
 	rm -rf build

@@ -1,0 +1,808 @@
+// SPDX-License-Identifier: MIT
+// netcx datapath against DPDK ethdev: io-forward between two null NICs, side by side in one
+// process.
+//
+// The case is `dpdk-testpmd --forward-mode=io` between two `net_null` ports on one forwarding
+// core: receive a burst on one port, send it out of the other, and the reverse direction too
+// (testpmd's two streams). 64-byte packets, bursts of 32. The figure is packets forwarded per
+// second, summed over both directions (testpmd measures ~125 Mpps here).
+//
+// - DPDK: EAL `--no-huge --no-pci -l 0-1 -m 512 --vdev net_null0 --vdev net_null1` (net_null's
+//   defaults: size 64, copy 0: Rx allocates mbufs and sets their lengths, Tx frees them), one
+//   rte_pktmbuf_pool_create pool (8191 mbufs, cache 256), each port 1 Rx + 1 Tx queue of 1024
+//   descriptors. The loop runs on the main lcore (CPU 0): rte_eth_rx_burst(a, 32) ->
+//   rte_eth_tx_burst(b, n), freeing what Tx does not take, then b -> a; the clock is read every
+//   64 round trips.
+// - netcx: the built-in null driver (drivers/null: Tx completes at once, Rx fills from a
+//   template), two devices added and started through the host, a datapath opened on each with 1 Rx
+//   and 1 Tx queue. The rx_sink of adapter i sends each received batch out of adapter 1-i's Tx
+//   queue zero-copy: the Tx fragments point at the received buffers, and the received fragments
+//   are released when their Tx completion reaches the tx_sink (cookie = a sequence number naming
+//   the slot where the Rx fragments wait). The execution contexts are pinned to CPU 0
+//   (options::cpus = {0}), the CPU the DPDK loop runs on; the main thread sleeps while they run.
+//   A packet counts as forwarded when `send` accepts it (DPDK: when tx_burst accepts it).
+//
+// Method: one process, one translation unit with DPDK's cflags (-march=corei7; netcx's inline
+// code included). Each repetition runs DPDK then netcx (A/B) for a fixed time (0.5 s; 0.1 s with
+// --quick), each preceded by one untimed warm-up run. netcx's datapaths are opened for each
+// repetition and closed after it (outside the timed window), so its contexts never compete with
+// the DPDK loop for CPU 0. The report gives the median Mpps over the repetitions with min and max,
+// and the ratio of medians netcx / DPDK (above 1: netcx forwards more). The last line is
+// `datapath: speedup netcx/dpdk = X.XX`.
+//
+// The datapath runs one execution context per adapter (it polls that adapter's Rx and Tx queue)
+// and offers no inline polling, so the single-core case has two threads sharing CPU 0 under the
+// kernel's scheduler; --spread puts adapter i's context on CPU i instead (two cores against
+// DPDK's one: informative, not the comparison the last line reports by default).
+//
+// Usage: netcx-bench-datapath [--quick] [--reps N] [--only dpdk|netcx] [--spread]
+//   --quick: 3 repetitions of short runs (a smoke test of a few seconds).
+//   --only: run one side (profiling, e.g. under valgrind --tool=callgrind); the ratio is 0.00.
+// The EAL's runtime directory (/var/run/dpdk/netcx-dp-<pid>) is removed at exit.
+//
+// The netcx side needs the datapath framework and the null driver; a build without them
+// (NETCX_BENCH_DATAPATH_NETCX undefined) measures DPDK alone and reports a ratio of 0.00.
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+#include <netcx/datapath/datapath.hpp>
+#include <netcx/drivers/builtin.hpp>
+#include <netcx/host/host.hpp>
+#endif
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_version.h>
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <span>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace {
+
+constexpr std::uint16_t burst = 32;
+constexpr std::uint32_t packet_bytes = 64;
+constexpr unsigned mbuf_count = 8191;
+constexpr unsigned mbuf_cache = 256;
+constexpr std::uint16_t ring_descriptors = 1024;
+constexpr unsigned rounds_per_clock_read = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing: errors, time, the machine.
+
+[[noreturn, gnu::format(printf, 1, 2)]] void fatal(const char* fmt, ...)
+{
+    std::fflush(stdout);
+    std::fputs("netcx-bench-datapath: ", stderr);
+    va_list ap;
+    va_start(ap, fmt);
+    std::vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    std::fputc('\n', stderr);
+    std::exit(EXIT_FAILURE);
+}
+
+// A broken invariant (a lost buffer, a stuck datapath): a bug in netcx or in this harness.
+[[noreturn]] void bug(const char* what)
+{
+    std::fflush(stdout);
+    std::fprintf(stderr, "netcx-bench-datapath: BUG: %s\n", what);
+    std::abort();
+}
+
+inline std::uint64_t read_tsc() noexcept
+{
+    _mm_lfence(); // earlier instructions retire before the counter is read
+    return __rdtsc();
+}
+
+double measure_tsc_hz(std::chrono::milliseconds span)
+{
+    using clock = std::chrono::steady_clock;
+    const auto t0 = clock::now();
+    const std::uint64_t c0 = read_tsc();
+    while (clock::now() - t0 < span)
+        _mm_pause();
+    const std::uint64_t c1 = read_tsc();
+    const std::chrono::duration<double> s = clock::now() - t0;
+    return static_cast<double>(c1 - c0) / s.count();
+}
+
+std::string cpu_model()
+{
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            const auto value = line.find_first_not_of(" \t", colon + 1);
+            if (colon != std::string::npos && value != std::string::npos)
+                return line.substr(value);
+        }
+    }
+    return "unknown";
+}
+
+std::string kernel_release()
+{
+    utsname u{};
+    return uname(&u) == 0 ? u.release : "unknown";
+}
+
+struct options {
+    bool quick = false;
+    unsigned reps = 9;
+    bool run_dpdk = true;  // --only netcx turns it off (profiling one side)
+    bool run_netcx = true; // --only dpdk
+    bool spread = false;   // --spread: netcx adapter i's context on CPU i (two cores)
+    [[nodiscard]] double run_seconds() const { return quick ? 0.1 : 0.5; }
+};
+
+options parse_options(int argc, char** argv)
+{
+    options o;
+    bool reps_given = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick") {
+            o.quick = true;
+        } else if (a == "--reps" && i + 1 < argc) {
+            char* end = nullptr;
+            const unsigned long v = std::strtoul(argv[++i], &end, 10);
+            if (*end != '\0' || v == 0 || v > 1000)
+                fatal("--reps wants a count in [1, 1000], not '%s'", argv[i]);
+            o.reps = static_cast<unsigned>(v);
+            reps_given = true;
+        } else if (a == "--only" && i + 1 < argc) {
+            const std::string side = argv[++i];
+            if (side != "dpdk" && side != "netcx")
+                fatal("--only wants dpdk or netcx, not '%s'", side.c_str());
+            o.run_dpdk = side == "dpdk";
+            o.run_netcx = side == "netcx";
+        } else if (a == "--spread") {
+            o.spread = true;
+        } else if (a == "--help" || a == "-h") {
+            std::printf("usage: %s [--quick] [--reps N] [--only dpdk|netcx] [--spread]\n", argv[0]);
+            std::exit(EXIT_SUCCESS);
+        } else {
+            fatal("unknown argument '%s' (usage: [--quick] [--reps N] [--only dpdk|netcx] "
+                  "[--spread])",
+                  argv[i]);
+        }
+    }
+    if (o.quick && !reps_given)
+        o.reps = 3;
+    return o;
+}
+
+struct summary {
+    double median = 0, min = 0, max = 0;
+};
+
+summary summarize(std::vector<double> v)
+{
+    if (v.empty())
+        return {};
+    std::sort(v.begin(), v.end());
+    const std::size_t m = v.size() / 2;
+    const double median = v.size() % 2 != 0 ? v[m] : (v[m - 1] + v[m]) / 2;
+    return {median, v.front(), v.back()};
+}
+
+/// One timed run: packets forwarded (both directions) over TSC cycles.
+struct sample {
+    std::uint64_t packets = 0;
+    std::uint64_t cycles = 0;
+    [[nodiscard]] double mpps(double tsc_hz) const
+    {
+        return cycles == 0
+                   ? 0.0
+                   : static_cast<double>(packets) * tsc_hz / static_cast<double>(cycles) / 1e6;
+    }
+};
+
+// ---------------------------------------------------------------------------------------------
+// DPDK: two net_null ports, io forwarding on the main lcore.
+
+struct mempool_free {
+    void operator()(rte_mempool* mp) const noexcept { rte_mempool_free(mp); }
+};
+using mempool_ptr = std::unique_ptr<rte_mempool, mempool_free>;
+
+class dpdk_ports {
+public:
+    dpdk_ports()
+    {
+        pool_.reset(rte_pktmbuf_pool_create("dp_mbufs", mbuf_count, mbuf_cache, 0,
+                                            RTE_MBUF_DEFAULT_BUF_SIZE,
+                                            static_cast<int>(rte_socket_id())));
+        if (!pool_)
+            fatal("rte_pktmbuf_pool_create: %s", rte_strerror(rte_errno));
+        port_[0] = start_port("net_null0");
+        port_[1] = start_port("net_null1");
+    }
+    ~dpdk_ports()
+    {
+        for (const std::uint16_t p : port_) {
+            if (rte_eth_dev_stop(p) != 0)
+                std::fprintf(stderr, "netcx-bench-datapath: rte_eth_dev_stop(%u) failed\n", p);
+            rte_eth_dev_close(p);
+        }
+    }
+    dpdk_ports(const dpdk_ports&) = delete;
+    dpdk_ports& operator=(const dpdk_ports&) = delete;
+
+    /// Forwards in both directions until `cycles` TSC cycles have passed.
+    [[gnu::noinline]] sample forward(std::uint64_t cycles) const
+    {
+        const std::uint16_t a = port_[0];
+        const std::uint16_t b = port_[1];
+        rte_mbuf* pkts[burst];
+        std::uint64_t forwarded = 0;
+        const std::uint64_t t0 = read_tsc();
+        const std::uint64_t deadline = t0 + cycles;
+        std::uint64_t now = t0;
+        do {
+            for (unsigned i = 0; i < rounds_per_clock_read; ++i) {
+                forwarded += stream(a, b, pkts);
+                forwarded += stream(b, a, pkts);
+            }
+            now = read_tsc();
+        } while (now < deadline);
+        return {forwarded, now - t0};
+    }
+
+    [[nodiscard]] unsigned mbufs_available() const { return rte_mempool_avail_count(pool_.get()); }
+
+private:
+    // testpmd's io forwarding without its statistics: receive a burst, send it, free the rest.
+    static inline std::uint32_t stream(std::uint16_t rx, std::uint16_t tx, rte_mbuf** pkts)
+    {
+        const std::uint16_t n = rte_eth_rx_burst(rx, 0, pkts, burst);
+        if (n == 0)
+            return 0;
+        const std::uint16_t sent = rte_eth_tx_burst(tx, 0, pkts, n);
+        if (sent < n) [[unlikely]]
+            rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+        return sent;
+    }
+
+    std::uint16_t start_port(const char* name)
+    {
+        std::uint16_t port = 0;
+        if (rte_eth_dev_get_port_by_name(name, &port) != 0)
+            fatal("no DPDK port %s (the EAL needs --vdev %s)", name, name);
+        const rte_eth_conf conf{};
+        const int socket = rte_eth_dev_socket_id(port);
+        if (const int e = rte_eth_dev_configure(port, 1, 1, &conf); e != 0)
+            fatal("rte_eth_dev_configure(%s): %s", name, rte_strerror(-e));
+        if (const int e = rte_eth_rx_queue_setup(
+                port, 0, ring_descriptors, static_cast<unsigned>(socket), nullptr, pool_.get());
+            e != 0)
+            fatal("rte_eth_rx_queue_setup(%s): %s", name, rte_strerror(-e));
+        if (const int e = rte_eth_tx_queue_setup(port, 0, ring_descriptors,
+                                                 static_cast<unsigned>(socket), nullptr);
+            e != 0)
+            fatal("rte_eth_tx_queue_setup(%s): %s", name, rte_strerror(-e));
+        if (const int e = rte_eth_dev_start(port); e != 0)
+            fatal("rte_eth_dev_start(%s): %s", name, rte_strerror(-e));
+        return port;
+    }
+
+    mempool_ptr pool_;
+    std::array<std::uint16_t, 2> port_{};
+};
+
+// ---------------------------------------------------------------------------------------------
+// netcx: two null adapters, each datapath's Rx forwarded zero-copy out of the other's Tx.
+
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+
+namespace dp = netcx::datapath;
+
+constexpr std::uint32_t lane_packet_slots = 1u << 16;   // power of two
+constexpr std::uint32_t lane_fragment_slots = 1u << 17; // power of two
+constexpr std::uint32_t chunk_packets = 64;             // packets per send call
+constexpr std::uint32_t chunk_fragments = 256;          // fragments per send call
+
+/// One direction: packets received on adapter `from`, sent out of adapter 1 - from. The Rx side
+/// (adapter `from`'s Rx context) writes the slots and `sent`; the Tx side (adapter 1 - from's Tx
+/// context) reads them and writes `completed`. A packet's slot is reused only after
+/// lane_packet_slots more sends, far more than can be in flight (at most the Rx pool's buffers;
+/// the sender also checks): completions need not come in order.
+struct lane {
+    struct packet_slot {
+        std::uint64_t first_fragment = 0; ///< sequence number in `fragments`
+        std::uint32_t fragment_count = 0;
+    };
+    std::unique_ptr<packet_slot[]> packets = std::make_unique<packet_slot[]>(lane_packet_slots);
+    std::unique_ptr<dp::rx_fragment[]> fragments =
+        std::make_unique<dp::rx_fragment[]>(lane_fragment_slots);
+    // Rx context. Scratch arrays live here, built once: a local std::array of these types would
+    // be zeroed on every call (their members have initializers).
+    alignas(64) std::uint64_t next_fragment = 0;
+    std::atomic<std::uint64_t> sent{0};       ///< packets accepted by send (= next cookie)
+    std::atomic<std::uint64_t> idle_drops{0}; ///< released unsent: not forwarding (set-up, close)
+    std::atomic<std::uint64_t> full_drops{0}; ///< released unsent: send refused (Tx queue full)
+    std::array<dp::tx_packet, chunk_packets> tx_packets;
+    std::array<dp::tx_fragment, chunk_fragments> tx_fragments;
+    std::array<dp::rx_fragment, chunk_fragments> dropped;
+    // Tx context.
+    alignas(64) std::atomic<std::uint64_t> completed{0};
+    std::array<dp::rx_fragment, chunk_fragments> done;
+};
+
+class forwarder;
+
+/// Adapter i's sinks: its Rx feeds lane i; its Tx completes lane 1 - i.
+class adapter_sinks final : public dp::rx_sink, public dp::tx_sink {
+public:
+    adapter_sinks(forwarder& f, unsigned index) : fwd_(f), index_(index) {}
+    void on_receive(std::uint32_t queue, std::span<const dp::rx_packet> packets,
+                    std::span<const dp::rx_fragment> fragments) override;
+    void on_complete(std::uint32_t queue, std::span<const std::uint64_t> cookies) override;
+
+private:
+    forwarder& fwd_;
+    unsigned index_;
+};
+
+class forwarder {
+public:
+    forwarder() : sinks_{adapter_sinks(*this, 0), adapter_sinks(*this, 1)} {}
+
+    /// Opens both datapaths (contexts on CPU 0; with `spread`, adapter i's on CPU i) and starts
+    /// forwarding.
+    void open(netcx::host::host& h, const std::array<netcx::host::device_id, 2>& devices,
+              bool spread)
+    {
+        for (unsigned i = 0; i < 2; ++i) {
+            dp::options o;
+            o.rx_queues = 1;
+            o.tx_queues = 1;
+            o.rx = &sinks_[i];
+            o.tx = &sinks_[i];
+            o.cpus = {spread ? static_cast<int>(i) : 0};
+            auto d = h.open_datapath(devices[i], o);
+            if (!d)
+                fatal("open_datapath(adapter %u): %s", i, d.err().message.c_str());
+            paths_[i] = std::move(d).value();
+            path_ptr_[i].store(paths_[i].get(), std::memory_order_release);
+        }
+        forwarding_.store(true, std::memory_order_release);
+    }
+
+    /// Stops forwarding, waits until every forwarded packet's completion released its Rx
+    /// buffers, and closes both datapaths (each reports its leaks).
+    void close()
+    {
+        forwarding_.store(false, std::memory_order_release);
+        // A sink that saw forwarding_ set just before may still be sending: let it finish.
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (in_flight() != 0) {
+            if (std::chrono::steady_clock::now() > give_up)
+                bug("forwarded packets never completed");
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        for (unsigned i = 0; i < 2; ++i) {
+            const dp::queue_stats rx = paths_[i]->rx_stats(0);
+            const dp::queue_stats tx = paths_[i]->tx_stats(0);
+            for (std::size_t r = 0; r < rx.rx_drops.size(); ++r)
+                rx_drops_[r] += rx.rx_drops[r];
+            for (std::size_t r = 0; r < tx.tx_drops.size(); ++r)
+                tx_drops_[r] += tx.tx_drops[r];
+            for (std::size_t r = 0; r < tx.bounces.size(); ++r)
+                bounces_[r] += tx.bounces[r];
+            rx_advances_ += rx.advances;
+            rx_packets_ += rx.packets;
+            tx_advances_ += tx.advances;
+            tx_packets_ += tx.packets;
+        }
+        // Both close while neither forwards: no completion can reach a closed datapath.
+        for (unsigned i = 0; i < 2; ++i) {
+            if (auto r = paths_[i]->close(); !r)
+                fatal("closing adapter %u's datapath: %s", i, r.err().message.c_str());
+        }
+        for (unsigned i = 0; i < 2; ++i) {
+            path_ptr_[i].store(nullptr, std::memory_order_release);
+            paths_[i].reset();
+        }
+    }
+
+    [[nodiscard]] std::uint64_t forwarded() const
+    {
+        return lanes_[0].sent.load(std::memory_order_acquire) +
+               lanes_[1].sent.load(std::memory_order_acquire);
+    }
+    /// Packets released unsent: (while not forwarding, because send refused them).
+    [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> dropped() const
+    {
+        std::pair<std::uint64_t, std::uint64_t> d;
+        for (const lane& l : lanes_) {
+            d.first += l.idle_drops.load(std::memory_order_relaxed);
+            d.second += l.full_drops.load(std::memory_order_relaxed);
+        }
+        return d;
+    }
+
+    /// What the datapaths counted over every repetition, one line.
+    void print_stats() const
+    {
+        std::printf("netcx datapath counters (all runs): rx %llu packets in %llu advances, tx %llu "
+                    "packets in %llu advances; harness: %llu released unsent while not forwarding "
+                    "(open, close), %llu refused by send",
+                    static_cast<unsigned long long>(rx_packets_),
+                    static_cast<unsigned long long>(rx_advances_),
+                    static_cast<unsigned long long>(tx_packets_),
+                    static_cast<unsigned long long>(tx_advances_),
+                    static_cast<unsigned long long>(dropped().first),
+                    static_cast<unsigned long long>(dropped().second));
+        for (std::size_t r = 0; r < rx_drops_.size(); ++r) {
+            if (rx_drops_[r] != 0)
+                std::printf("; rx drop %s %llu", dp::to_string(static_cast<dp::rx_drop>(r)).data(),
+                            static_cast<unsigned long long>(rx_drops_[r]));
+        }
+        for (std::size_t r = 0; r < tx_drops_.size(); ++r) {
+            if (tx_drops_[r] != 0)
+                std::printf("; tx drop %s %llu", dp::to_string(static_cast<dp::tx_drop>(r)).data(),
+                            static_cast<unsigned long long>(tx_drops_[r]));
+        }
+        for (std::size_t r = 0; r < bounces_.size(); ++r) {
+            if (bounces_[r] != 0)
+                std::printf("; bounce %s %llu",
+                            dp::to_string(static_cast<dp::bounce_reason>(r)).data(),
+                            static_cast<unsigned long long>(bounces_[r]));
+        }
+        std::printf("\n");
+    }
+
+private:
+    friend class adapter_sinks;
+
+    [[nodiscard]] std::uint64_t in_flight() const
+    {
+        std::uint64_t n = 0;
+        for (const lane& l : lanes_)
+            n += l.sent.load(std::memory_order_acquire) -
+                 l.completed.load(std::memory_order_acquire);
+        return n;
+    }
+
+    /// The datapath of adapter i, waiting for open_datapath to return if its contexts already
+    /// deliver packets (they start inside open_datapath).
+    dp::datapath& path(unsigned i)
+    {
+        for (;;) {
+            if (dp::datapath* p = path_ptr_[i].load(std::memory_order_acquire))
+                return *p;
+            std::this_thread::yield();
+        }
+    }
+
+    void receive(unsigned from, std::span<const dp::rx_packet> packets,
+                 std::span<const dp::rx_fragment> fragments)
+    {
+        dp::datapath& self = path(from);
+        dp::datapath* out = path_ptr_[1 - from].load(std::memory_order_acquire);
+        lane& l = lanes_[from];
+        if (!forwarding_.load(std::memory_order_acquire) || out == nullptr) {
+            drop(from, self, packets, fragments, l.idle_drops);
+            return;
+        }
+        std::array<dp::tx_packet, chunk_packets>& tx_packets = l.tx_packets;
+        std::array<dp::tx_fragment, chunk_fragments>& tx_fragments = l.tx_fragments;
+        std::size_t p = 0;
+        while (p < packets.size()) {
+            // One chunk: as many packets as fit in both arrays.
+            const std::uint64_t cookie0 = l.sent.load(std::memory_order_relaxed);
+            if (cookie0 - l.completed.load(std::memory_order_acquire) >
+                lane_packet_slots - chunk_packets) [[unlikely]]
+                bug("more packets in flight than the harness has slots for");
+            std::uint32_t np = 0;
+            std::uint32_t nf = 0;
+            const std::size_t chunk_begin = p;
+            for (; p < packets.size() && np < chunk_packets; ++p, ++np) {
+                const dp::rx_packet& rp = packets[p];
+                if (nf + rp.fragment_count > chunk_fragments)
+                    break;
+                lane::packet_slot& slot = l.packets[(cookie0 + np) & (lane_packet_slots - 1)];
+                slot.first_fragment = l.next_fragment + nf;
+                slot.fragment_count = rp.fragment_count;
+                tx_packets[np] = {nf, rp.fragment_count, cookie0 + np};
+                for (std::uint32_t k = 0; k < rp.fragment_count; ++k, ++nf) {
+                    const dp::rx_fragment& rf = fragments[rp.first_fragment + k];
+                    l.fragments[(l.next_fragment + nf) & (lane_fragment_slots - 1)] = rf;
+                    tx_fragments[nf] = {rf.data, rf.length};
+                }
+            }
+            if (np == 0) [[unlikely]] { // a packet with more fragments than a chunk takes
+                drop(from, self, packets.subspan(p, 1), fragments, l.full_drops);
+                ++p;
+                continue;
+            }
+            const std::uint32_t accepted =
+                out->send(0, std::span(tx_packets.data(), np), std::span(tx_fragments.data(), nf));
+            std::uint32_t accepted_fragments = 0;
+            for (std::uint32_t k = 0; k < accepted; ++k)
+                accepted_fragments += tx_packets[k].fragment_count;
+            l.next_fragment += accepted_fragments;
+            l.sent.store(cookie0 + accepted, std::memory_order_release);
+            if (accepted < np) // Tx ring full: the rest is dropped, as testpmd frees it
+                drop(from, self, packets.subspan(chunk_begin + accepted, np - accepted), fragments,
+                     l.full_drops);
+        }
+    }
+
+    /// Releases `packets`' fragments (indices into `fragments`) back to adapter `from`.
+    void drop(unsigned from, dp::datapath& self, std::span<const dp::rx_packet> packets,
+              std::span<const dp::rx_fragment> fragments, std::atomic<std::uint64_t>& counter)
+    {
+        std::array<dp::rx_fragment, chunk_fragments>& batch = lanes_[from].dropped;
+        std::uint32_t n = 0;
+        for (const dp::rx_packet& rp : packets) {
+            for (std::uint32_t k = 0; k < rp.fragment_count; ++k) {
+                if (n == batch.size()) {
+                    self.release(std::span(batch.data(), n));
+                    n = 0;
+                }
+                batch[n++] = fragments[rp.first_fragment + k];
+            }
+        }
+        if (n != 0)
+            self.release(std::span(batch.data(), n));
+        counter.store(counter.load(std::memory_order_relaxed) + packets.size(),
+                      std::memory_order_relaxed);
+    }
+
+    void complete(unsigned tx_adapter, std::span<const std::uint64_t> cookies)
+    {
+        const unsigned from = 1 - tx_adapter;
+        lane& l = lanes_[from];
+        dp::datapath& owner = path(from);
+        std::array<dp::rx_fragment, chunk_fragments>& batch = l.done;
+        std::uint32_t n = 0;
+        for (const std::uint64_t cookie : cookies) {
+            const lane::packet_slot& slot = l.packets[cookie & (lane_packet_slots - 1)];
+            for (std::uint32_t k = 0; k < slot.fragment_count; ++k) {
+                if (n == batch.size()) {
+                    owner.release(std::span(batch.data(), n));
+                    n = 0;
+                }
+                batch[n++] = l.fragments[(slot.first_fragment + k) & (lane_fragment_slots - 1)];
+            }
+        }
+        if (n != 0)
+            owner.release(std::span(batch.data(), n));
+        l.completed.store(l.completed.load(std::memory_order_relaxed) + cookies.size(),
+                          std::memory_order_release);
+    }
+
+    std::array<adapter_sinks, 2> sinks_;
+    std::array<lane, 2> lanes_;
+    std::array<std::unique_ptr<dp::datapath>, 2> paths_;
+    std::array<std::atomic<dp::datapath*>, 2> path_ptr_{};
+    std::atomic<bool> forwarding_{false};
+    // Totals of the datapaths' counters, gathered at each close.
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::rx_drop::count_)> rx_drops_{};
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::tx_drop::count_)> tx_drops_{};
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::bounce_reason::count_)> bounces_{};
+    std::uint64_t rx_advances_ = 0, rx_packets_ = 0, tx_advances_ = 0, tx_packets_ = 0;
+};
+
+void adapter_sinks::on_receive(std::uint32_t /*queue*/, std::span<const dp::rx_packet> packets,
+                               std::span<const dp::rx_fragment> fragments)
+{
+    fwd_.receive(index_, packets, fragments);
+}
+
+void adapter_sinks::on_complete(std::uint32_t /*queue*/, std::span<const std::uint64_t> cookies)
+{
+    fwd_.complete(index_, cookies);
+}
+
+/// The host with the built-in null driver and two started null devices.
+class netcx_ports {
+public:
+    explicit netcx_ports(bool spread) : spread_(spread)
+    {
+        netcx_register_builtin_drivers(host_);
+        auto driver = host_.load_driver("null");
+        if (!driver)
+            fatal("loading the null driver: %s", driver.err().message.c_str());
+        for (auto& device : devices_) {
+            auto d = host_.add_device(
+                *driver, {{"frame_size", std::to_string(packet_bytes)}, {"copy", "0"}});
+            if (!d)
+                fatal("adding a null device: %s", d.err().message.c_str());
+            if (auto s = host_.start_device(*d); !s)
+                fatal("starting a null device: %s", s.err().message.c_str());
+            device = *d;
+        }
+    }
+
+    /// Forwards for `seconds` (after a short settling time) and returns what was forwarded.
+    sample forward(double seconds)
+    {
+        fwd_.open(host_, devices_, spread_);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // the rings fill, caches warm
+        const std::uint64_t p0 = fwd_.forwarded();
+        const std::uint64_t t0 = read_tsc();
+        std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+        const std::uint64_t p1 = fwd_.forwarded();
+        const std::uint64_t t1 = read_tsc();
+        fwd_.close();
+        return {p1 - p0, t1 - t0};
+    }
+
+    [[nodiscard]] std::string plan_line() const
+    {
+        auto p = host_.plan(devices_[0]);
+        if (!p)
+            return "plan unavailable: " + p.err().message;
+        return "rx " + p->rx.allocation.value + "-allocated, " +
+               std::to_string(p->rx.buffer_count.value) + " x " +
+               std::to_string(p->rx.buffer_size.value) + " B buffers, ring " +
+               std::to_string(p->rx.fragment_ring_size.value) + "; tx ring " +
+               std::to_string(p->tx.fragment_ring_size.value);
+    }
+
+    void print_stats() const { fwd_.print_stats(); }
+
+private:
+    bool spread_;
+    netcx::host::host host_;
+    std::array<netcx::host::device_id, 2> devices_{};
+    forwarder fwd_;
+};
+
+#endif // NETCX_BENCH_DATAPATH_NETCX
+
+// ---------------------------------------------------------------------------------------------
+// EAL set-up and the report.
+
+void start_eal(const char* argv0)
+{
+    std::vector<std::string> args = {argv0,
+                                     "--no-huge",
+                                     "--no-pci",
+                                     "-l",
+                                     "0-1",
+                                     "-m",
+                                     "512",
+                                     "--file-prefix",
+                                     "netcx-dp-" + std::to_string(getpid()),
+                                     "--vdev",
+                                     "net_null0",
+                                     "--vdev",
+                                     "net_null1",
+                                     "--log-level=lib.eal:error"};
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (rte_eal_init(static_cast<int>(args.size()), argv.data()) < 0)
+        fatal("rte_eal_init: %s", rte_strerror(rte_errno));
+}
+
+/// Stops the EAL and removes its runtime directory (/var/run/dpdk/netcx-dp-<pid>), which
+/// rte_eal_cleanup leaves behind.
+void stop_eal()
+{
+    const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
+    rte_eal_cleanup();
+    if (runtime_dir.filename().string().rfind("netcx-dp-", 0) == 0) {
+        std::error_code ignored;
+        std::filesystem::remove_all(runtime_dir, ignored);
+    }
+}
+
+/// Prints the set-up, runs the repetitions and the table; returns netcx Mpps / DPDK Mpps.
+double run(const options& o, double tsc_hz)
+{
+    const auto run_cycles = static_cast<std::uint64_t>(tsc_hz * o.run_seconds());
+    std::printf("netcx datapath vs DPDK ethdev: io forwarding between two null NICs, Mpps "
+                "(both directions summed)\n");
+    std::printf("machine: %s, %u CPUs online, kernel %s, main thread on CPU %d\n",
+                cpu_model().c_str(), std::thread::hardware_concurrency(), kernel_release().c_str(),
+                sched_getcpu());
+    std::printf("dpdk: %s; tsc: %.1f MHz measured (rte_get_tsc_hz %.1f MHz)\n", rte_version(),
+                tsc_hz / 1e6, static_cast<double>(rte_get_tsc_hz()) / 1e6);
+    std::printf("build: g++ %s, one TU with DPDK's cflags (-march=corei7)\n", __VERSION__);
+    std::printf("setup: %u-byte packets, bursts of %u; dpdk: net_null0/1 (copy 0), %u mbufs "
+                "(cache %u), 1 Rx + 1 Tx queue each, loop on the main lcore (CPU 0); %u reps of "
+                "%.1f s, DPDK then netcx per rep%s\n",
+                packet_bytes, burst, mbuf_count, mbuf_cache, o.reps, o.run_seconds(),
+                o.quick ? " (--quick)" : "");
+
+    const dpdk_ports dpdk;
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+    netcx_ports netcx(o.spread);
+    std::printf("netcx: null driver x 2 (frame_size %u, copy 0), 1 Rx + 1 Tx queue each, one "
+                "execution context per adapter (it polls both its queues) pinned to %s, zero-copy "
+                "forwarding in the rx_sink; %s\n",
+                packet_bytes,
+                o.spread ? "CPU i for adapter i (--spread: two cores)" : "CPU 0 (both contexts)",
+                netcx.plan_line().c_str());
+#else
+    std::printf("netcx: not built (needs src/datapath and drivers/null); DPDK only\n");
+#endif
+    std::fflush(stdout);
+
+    // Warm-up: one untimed run of each side.
+    if (o.run_dpdk)
+        (void)dpdk.forward(run_cycles / 5);
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+    if (o.run_netcx)
+        (void)netcx.forward(o.run_seconds() / 5);
+#endif
+
+    std::vector<double> d, n;
+    for (unsigned rep = 0; rep < o.reps; ++rep) {
+        if (o.run_dpdk)
+            d.push_back(dpdk.forward(run_cycles).mpps(tsc_hz));
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+        if (o.run_netcx)
+            n.push_back(netcx.forward(o.run_seconds()).mpps(tsc_hz));
+#endif
+    }
+    if (dpdk.mbufs_available() != mbuf_count)
+        bug("DPDK mbufs missing after the runs");
+#ifdef NETCX_BENCH_DATAPATH_NETCX
+    if (o.run_netcx)
+        netcx.print_stats();
+#endif
+
+    const summary sd = summarize(d);
+    const summary sn = summarize(n);
+    std::printf("%-34s %4s  %-26s  %-26s  %10s\n", "case", "reps", "dpdk Mpps med [min-max]",
+                "netcx Mpps med [min-max]", "netcx/dpdk");
+    char ds[64], ns[64];
+    std::snprintf(ds, sizeof ds, "%7.2f [%.2f-%.2f]", sd.median, sd.min, sd.max);
+    if (d.empty())
+        std::snprintf(ds, sizeof ds, "%7s", "-");
+    if (n.empty())
+        std::snprintf(ns, sizeof ns, "%7s", "-");
+    else
+        std::snprintf(ns, sizeof ns, "%7.2f [%.2f-%.2f]", sn.median, sn.min, sn.max);
+    const double ratio = sd.median > 0 ? sn.median / sd.median : 0.0;
+    std::printf("%-34s %4u  %-26s  %-26s  %10.2f\n",
+                o.spread ? "io forward, 64 B, burst 32, spread"
+                         : "io forward, 64 B, burst 32, 1 core",
+                o.reps, ds, ns, ratio);
+    return ratio;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    const options o = parse_options(argc, argv);
+    start_eal(argv[0]);
+    const double tsc_hz = measure_tsc_hz(std::chrono::milliseconds(o.quick ? 20 : 200));
+    const double ratio = run(o, tsc_hz); // every port, datapath and pool is gone after it
+    std::fflush(stdout);
+    stop_eal();
+    std::printf("datapath: speedup netcx/dpdk = %.2f\n", ratio);
+    return EXIT_SUCCESS;
+}
