@@ -43,6 +43,8 @@
 // The netcx side needs the datapath framework and the null driver; a build without them
 // (NETCX_BENCH_DATAPATH_NETCX undefined) measures DPDK alone and reports a ratio of 0.00.
 #ifdef NETCX_BENCH_DATAPATH_NETCX
+#include "bench_util.hpp"
+
 #include <netcx/datapath/datapath.hpp>
 #include <netcx/drivers/builtin.hpp>
 #include <netcx/host/host.hpp>
@@ -81,6 +83,17 @@
 
 namespace {
 
+using bench::bug;
+using bench::cpu_model;
+using bench::cpu_relax;
+using bench::fatal;
+using bench::kernel_release;
+using bench::measure_tsc_hz;
+using bench::pin_this_thread;
+using bench::read_tsc;
+using bench::summarize;
+using bench::summary;
+
 constexpr std::uint16_t burst = 32;
 constexpr std::uint32_t packet_bytes = 64;
 constexpr unsigned mbuf_count = 8191;
@@ -90,64 +103,6 @@ constexpr unsigned rounds_per_clock_read = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Plumbing: errors, time, the machine.
-
-[[noreturn, gnu::format(printf, 1, 2)]] void fatal(const char* fmt, ...)
-{
-    std::fflush(stdout);
-    std::fputs("netcx-bench-datapath: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    std::vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    std::fputc('\n', stderr);
-    std::exit(EXIT_FAILURE);
-}
-
-// A broken invariant (a lost buffer, a stuck datapath): a bug in netcx or in this harness.
-[[noreturn]] void bug(const char* what)
-{
-    std::fflush(stdout);
-    std::fprintf(stderr, "netcx-bench-datapath: BUG: %s\n", what);
-    std::abort();
-}
-
-inline std::uint64_t read_tsc() noexcept
-{
-    _mm_lfence(); // earlier instructions retire before the counter is read
-    return __rdtsc();
-}
-
-double measure_tsc_hz(std::chrono::milliseconds span)
-{
-    using clock = std::chrono::steady_clock;
-    const auto t0 = clock::now();
-    const std::uint64_t c0 = read_tsc();
-    while (clock::now() - t0 < span)
-        _mm_pause();
-    const std::uint64_t c1 = read_tsc();
-    const std::chrono::duration<double> s = clock::now() - t0;
-    return static_cast<double>(c1 - c0) / s.count();
-}
-
-std::string cpu_model()
-{
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) == 0) {
-            const auto colon = line.find(':');
-            const auto value = line.find_first_not_of(" \t", colon + 1);
-            if (colon != std::string::npos && value != std::string::npos)
-                return line.substr(value);
-        }
-    }
-    return "unknown";
-}
-
-std::string kernel_release()
-{
-    utsname u{};
-    return uname(&u) == 0 ? u.release : "unknown";
-}
 
 struct options {
     bool quick = false;
@@ -193,20 +148,6 @@ options parse_options(int argc, char** argv)
     if (o.quick && !reps_given)
         o.reps = 3;
     return o;
-}
-
-struct summary {
-    double median = 0, min = 0, max = 0;
-};
-
-summary summarize(std::vector<double> v)
-{
-    if (v.empty())
-        return {};
-    std::sort(v.begin(), v.end());
-    const std::size_t m = v.size() / 2;
-    const double median = v.size() % 2 != 0 ? v[m] : (v[m - 1] + v[m]) / 2;
-    return {median, v.front(), v.back()};
 }
 
 /// One timed run: packets forwarded (both directions) over TSC cycles.
@@ -797,6 +738,7 @@ double run(const options& o, double tsc_hz)
 
 int main(int argc, char** argv)
 {
+    bench::bench_name = "netcx-bench-datapath";
     const options o = parse_options(argc, argv);
     start_eal(argv[0]);
     const double tsc_hz = measure_tsc_hz(std::chrono::milliseconds(o.quick ? 20 : 200));

@@ -35,6 +35,8 @@
 // Usage: netcx-bench-pool [--quick] [--reps N]
 //   --quick: 3 repetitions of short runs (a smoke test of a few seconds).
 // The EAL's runtime directory (/var/run/dpdk/netcx-bench-<pid>) is removed at exit.
+#include "bench_util.hpp"
+
 #include <netcx/base/spsc_ring.hpp>
 #include <netcx/bm/pool.hpp>
 #include <netcx/bm/pool_cache.hpp>
@@ -78,6 +80,17 @@ extern char** environ;
 
 namespace {
 
+using bench::bug;
+using bench::cpu_model;
+using bench::cpu_relax;
+using bench::fatal;
+using bench::kernel_release;
+using bench::measure_tsc_hz;
+using bench::pin_this_thread;
+using bench::read_tsc;
+using bench::summarize;
+using bench::summary;
+
 using netcx::status;
 using netcx::bm::buffer_index;
 using netcx::bm::page_policy;
@@ -96,49 +109,6 @@ constexpr std::uint64_t min_huge_pages = 512;
 // ---------------------------------------------------------------------------------------------
 // Plumbing: errors, time, CPUs.
 
-[[noreturn, gnu::format(printf, 1, 2)]] void fatal(const char* fmt, ...)
-{
-    std::fflush(stdout);
-    std::fputs("netcx-bench-pool: ", stderr);
-    va_list ap;
-    va_start(ap, fmt);
-    std::vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    std::fputc('\n', stderr);
-    std::exit(EXIT_FAILURE);
-}
-
-// A broken invariant (a failed allocation, a lost object): a bug in a pool or in this harness.
-[[noreturn]] void bug(const char* what)
-{
-    std::fflush(stdout);
-    std::fprintf(stderr, "netcx-bench-pool: BUG: %s\n", what);
-    std::abort();
-}
-
-inline std::uint64_t read_tsc() noexcept
-{
-    _mm_lfence(); // earlier instructions retire before the counter is read
-    return __rdtsc();
-}
-
-inline void cpu_relax() noexcept
-{
-    _mm_pause();
-}
-
-double measure_tsc_hz(std::chrono::milliseconds span)
-{
-    using clock = std::chrono::steady_clock;
-    const auto t0 = clock::now();
-    const std::uint64_t c0 = read_tsc();
-    while (clock::now() - t0 < span)
-        cpu_relax();
-    const std::uint64_t c1 = read_tsc();
-    const std::chrono::duration<double> s = clock::now() - t0;
-    return static_cast<double>(c1 - c0) / s.count();
-}
-
 // Core clock per TSC clock, from a chain of dependent adds (one per core cycle). The report's
 // cycles are TSC cycles; a boosting core runs more of its own cycles per TSC cycle.
 double core_clocks_per_tsc(std::uint64_t adds)
@@ -149,15 +119,6 @@ double core_clocks_per_tsc(std::uint64_t adds)
         asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0" : "+r"(x));
     const std::uint64_t t1 = read_tsc();
     return static_cast<double>(x) / static_cast<double>(t1 - t0);
-}
-
-void pin_this_thread(unsigned cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (const int e = pthread_setaffinity_np(pthread_self(), sizeof set, &set); e != 0)
-        fatal("cannot pin a thread to CPU %u: %s", cpu, std::strerror(e));
 }
 
 // TSC cycles for a cache line to go from the calling thread's CPU to `cpu` and back: what the
@@ -226,25 +187,6 @@ options parse_options(int argc, char** argv)
     return o;
 }
 
-std::string cpu_model()
-{
-    std::ifstream in("/proc/cpuinfo");
-    for (std::string line; std::getline(in, line);) {
-        if (line.rfind("model name", 0) == 0) {
-            const auto value = line.find_first_not_of(" \t", line.find(':') + 1);
-            if (line.find(':') != std::string::npos && value != std::string::npos)
-                return line.substr(value);
-        }
-    }
-    return "unknown";
-}
-
-std::string kernel_release()
-{
-    utsname u{};
-    return uname(&u) == 0 ? u.release : "unknown";
-}
-
 /// Free 2 MiB hugepages and a hugetlbfs mount point, or why the hugepage variant cannot run.
 struct huge_check {
     bool usable = false;
@@ -282,20 +224,6 @@ huge_check check_hugepages()
 
 // ---------------------------------------------------------------------------------------------
 // Results.
-
-struct summary {
-    double median = 0, min = 0, max = 0;
-};
-
-summary summarize(std::vector<double> v)
-{
-    if (v.empty())
-        bug("no samples");
-    std::sort(v.begin(), v.end());
-    const std::size_t m = v.size() / 2;
-    const double median = v.size() % 2 != 0 ? v[m] : (v[m - 1] + v[m]) / 2;
-    return {median, v.front(), v.back()};
-}
 
 struct row {
     std::string name;
@@ -745,6 +673,7 @@ void print_table(const std::vector<row>& rows)
 
 int main(int argc, char** argv)
 {
+    bench::bench_name = "netcx-bench-pool";
     const options o = parse_options(argc, argv);
     start_eal(argv[0], o);
     const double tsc_hz = measure_tsc_hz(std::chrono::milliseconds(o.quick ? 20 : 200));
