@@ -18,6 +18,28 @@
 // batch and a drain step per poll; the depot already is the pool's cross-thread path.
 // Tokens: bit 63 set, queue in bits 32..47, buffer index in bits 0..31.
 //
+// Rx (driver-managed: AllocationMode Driver, AttachmentMode Driver). No Rx pool: each poll posts
+// empty fragment and packet elements (VA and return context zeroed) and the driver attaches its
+// own buffers, writing VA, return context, Capacity, Offset and ValidLength. Drain applies the
+// same indicate rules (Capacity as the driver wrote it, at most MaximumFrameSize) and, as
+// NetAdapterCx does (reference 2.3 DRIVER): fragments of Ignore packets, and returned fragments no
+// packet references, stay with the driver (no return call); fragments of packets dropped by
+// validation go back at once through EvtAdapterReturnRxBuffer, once each; indicated fragments
+// get a slot in the queue's return table (4 x the fragment ring) holding their
+// NET_FRAGMENT_RETURN_CONTEXT_HANDLE, and their token names the slot: bit 63 and bit 62 set,
+// generation in bits 48..61, queue in bits 32..47, slot in bits 0..31. A slot's state word is
+// (generation << 1 | outstanding): `release` (any thread) clears it with one CAS, so each fragment
+// is returned exactly once and a stale or repeated token is a named error, calls
+// EvtAdapterReturnRxBuffer, then pushes the freed slots (one lock per batch) for the context to
+// take back. The context drains only when it has a free slot for every returned fragment, so a
+// protocol holding the whole table stalls the queue (backpressure, as pool exhaustion does in
+// system mode) until releases wake it; at stop it drains anyway and returns the fragments of
+// packets it has no slot for (unindicated, non-ignored fragments go back at stop:
+// EcRecoverBuffers). Close: fragments the protocol still holds are returned to the driver then (the
+// driver's buffers must not outlive its adapter, as pool memory does not outlive close) and close
+// reports them as busy, as it reports pool buffers; a release after close is ignored. Fragments the
+// driver never returned after EvtCancel (the 2 s drain timeout) are the driver's: no return call.
+//
 // Tx. `send` (one thread per queue) pushes packets as runs of items (first item carries the
 // packet's fragment count and cookie) into the queue's SPSC ring, all of a packet or none, and
 // wakes the context if it sleeps. The context turns them into ring entries at EndIndex: as they
@@ -38,16 +60,19 @@
 #include "datapath/verifier.hpp"
 #include "wdf/device.hpp"
 
+#include <netcx/base/spinlock.hpp>
 #include <netcx/base/spsc_ring.hpp>
 #include <netcx/bm/pool.hpp>
 #include <netcx/bm/pool_cache.hpp>
 
 #include <net/logicaladdress.h>
+#include <net/returncontext.h>
 #include <net/virtualaddress.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -97,6 +122,8 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr auto drain_timeout = std::chrono::seconds(2);
 constexpr std::uint64_t token_tag = std::uint64_t{1} << 63;
+constexpr std::uint64_t token_driver = std::uint64_t{1} << 62;
+constexpr std::uint32_t generation_mask = (1U << 14) - 1;
 
 NETCX_ALWAYS_INLINE void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept
 {
@@ -131,14 +158,15 @@ struct atomic_stats {
 /// What both directions share: the queue, its rings, the driver's callbacks.
 class engine_base : public queue_engine {
 public:
-    engine_base(packet_queue& q, bool verify) : q_(q), pr_(q.packet_ring()), fr_(q.fragment_ring())
+    engine_base(packet_queue& q, bool verify, bool driver_attaches = false)
+        : q_(q), pr_(q.packet_ring()), fr_(q.fragment_ring())
     {
         va_off_ = q.extension_offset(NET_FRAGMENT_EXTENSION_VIRTUAL_ADDRESS_NAME);
         const auto* la = q.find_extension(NET_FRAGMENT_EXTENSION_LOGICAL_ADDRESS_NAME, 1);
         has_la_ = la != nullptr;
         la_off_ = has_la_ ? la->offset : 0;
-        if (verify) // driver attach mode (driver-managed Rx) is refused for now: system attach
-            verifier_.emplace(q.is_tx() ? queue_kind::tx : queue_kind::rx, false);
+        if (verify)
+            verifier_.emplace(q.is_tx() ? queue_kind::tx : queue_kind::rx, driver_attaches);
     }
 
     [[nodiscard]] packet_queue& queue() const noexcept { return q_; }
@@ -201,6 +229,13 @@ protected:
             static_cast<unsigned char*>(NetRingGetElementAtIndex(fr_, i)) + va_off_);
         e->VirtualAddress = va;
     }
+    std::byte* va(std::uint32_t i) const noexcept
+    {
+        return static_cast<std::byte*>(
+            reinterpret_cast<const NET_FRAGMENT_VIRTUAL_ADDRESS*>(
+                static_cast<const unsigned char*>(NetRingGetElementAtIndex(fr_, i)) + va_off_)
+                ->VirtualAddress);
+    }
     void set_la(std::uint32_t i, std::uint64_t la) const noexcept
     {
         auto* e = reinterpret_cast<NET_FRAGMENT_LOGICAL_ADDRESS*>(
@@ -255,10 +290,17 @@ protected:
 
 // ---- Rx -----------------------------------------------------------------------------------
 
+/// Driver-managed Rx: what the driver needs to take its buffers back.
+struct driver_return {
+    NETADAPTER adapter = nullptr;
+    PFN_NET_ADAPTER_RETURN_RX_BUFFER fn = nullptr;
+};
+
 class rx_engine final : public engine_base {
 public:
+    /// System-managed Rx: buffers from `pool`.
     rx_engine(packet_queue& q, bool verify, std::uint32_t index, bm::pool& pool, rx_sink& sink)
-        : engine_base(q, verify), index_(index), pool_(pool), sink_(sink),
+        : engine_base(q, verify), index_(index), pool_(&pool), sink_(sink),
           cache_(std::in_place, pool,
                  bm::holder{bm::owner::framework, static_cast<std::uint16_t>(index)}),
           slot_buffer_(fr_->NumberOfElements), indicated_(fr_->NumberOfElements),
@@ -267,11 +309,27 @@ public:
     {
     }
 
+    /// Driver-managed Rx: the driver attaches buffers of at most `max_frame` bytes.
+    rx_engine(packet_queue& q, bool verify, std::uint32_t index, const driver_return& ret,
+              std::uint32_t max_frame, rx_sink& sink)
+        : engine_base(q, verify, true), index_(index), pool_(nullptr), sink_(sink),
+          indicated_(fr_->NumberOfElements), packets_(pr_->NumberOfElements),
+          fragments_(fr_->NumberOfElements), capacity_(max_frame), ret_(ret),
+          rc_off_(q.extension_offset(NET_FRAGMENT_EXTENSION_RETURN_CONTEXT_NAME)),
+          table_size_(4 * fr_->NumberOfElements), handles_(table_size_),
+          states_(std::make_unique<std::atomic<std::uint32_t>[]>(table_size_))
+    {
+        free_slots_.reserve(table_size_);
+        freed_.reserve(table_size_);
+        for (std::uint32_t i = table_size_; i != 0; --i)
+            free_slots_.push_back(i - 1);
+    }
+
     bool poll() noexcept override
     {
-        bool work = post();
+        bool work = driver_managed() ? post_empty() : post();
         const bool accepted = advance();
-        work |= drain(accepted);
+        work |= driver_managed() ? drain_driver(accepted) : drain(accepted);
         return work;
     }
     void arm() noexcept override { arm_driver(); }
@@ -283,7 +341,12 @@ public:
     void stop() noexcept override
     {
         stopping_ = true;
-        cancel_and_drain([this] { (void)drain(true); });
+        cancel_and_drain([this] {
+            if (driver_managed())
+                (void)drain_driver(true);
+            else
+                (void)drain(true);
+        });
     }
 
     /// Any thread: `n` buffers of this queue went back to the pool.
@@ -291,11 +354,47 @@ public:
     {
         returned_.fetch_add(n, std::memory_order_relaxed);
     }
-    [[nodiscard]] bm::pool& pool() const noexcept { return pool_; }
+    [[nodiscard]] bool driver_managed() const noexcept { return pool_ == nullptr; }
+    [[nodiscard]] bm::pool& pool() const noexcept { return *pool_; }
+    [[nodiscard]] std::uint32_t table_size() const noexcept { return table_size_; }
     void retire() noexcept override
     {
         engine_base::retire();
         cache_.reset();
+    }
+
+    /// Any thread (driver-managed): the protocol released the fragment in `slot` indicated with
+    /// `generation`; returns it to the driver unless it is not outstanding (false: a stale or
+    /// repeated token). The slot is free once `slots_freed` took it.
+    bool return_slot(std::uint32_t slot, std::uint32_t generation) noexcept
+    {
+        std::uint32_t expected = (generation << 1) | 1U;
+        if (!states_[slot].compare_exchange_strong(expected, generation << 1,
+                                                   std::memory_order_acq_rel))
+            return false;
+        ret_.fn(ret_.adapter, handles_[slot]);
+        return true;
+    }
+    /// Any thread (driver-managed): slots `return_slot` emptied can be used again.
+    void slots_freed(std::span<const std::uint32_t> slots) noexcept
+    {
+        {
+            const std::lock_guard g{freed_lock_};
+            freed_.insert(freed_.end(), slots.begin(), slots.end()); // within the reserve
+        }
+        on_returned(slots.size());
+    }
+    /// After the context stopped (driver-managed): returns every fragment the protocol still
+    /// holds to the driver; how many there were.
+    std::uint32_t return_outstanding_slow() noexcept
+    {
+        std::uint32_t n = 0;
+        for (std::uint32_t i = 0; i < table_size_; ++i) {
+            const std::uint32_t s = states_[i].load(std::memory_order_acquire);
+            if ((s & 1U) != 0 && return_slot(i, s >> 1))
+                ++n;
+        }
+        return n;
     }
 
 private:
@@ -317,10 +416,10 @@ private:
                 NET_FRAGMENT* f = fragment(end);
                 *f = NET_FRAGMENT{};
                 f->Capacity = capacity_;
-                set_va(end, pool_.va(b));
+                set_va(end, pool_->va(b));
                 if (has_la_)
-                    set_la(end, bm::to_u64(pool_.la(b)));
-                pool_.set_holder(b, {bm::owner::driver, static_cast<std::uint16_t>(index_)});
+                    set_la(end, bm::to_u64(pool_->la(b)));
+                pool_->set_holder(b, {bm::owner::driver, static_cast<std::uint16_t>(index_)});
                 slot_buffer_[end] = b;
                 end = (end + 1) & fr_->ElementIndexMask;
             }
@@ -329,13 +428,51 @@ private:
                 break;
         }
         fr_->EndIndex = end;
+        post_packets();
+        return end != posted_from;
+    }
+
+    void post_packets() noexcept
+    {
         std::uint32_t pn = free_slots(pr_);
         for (std::uint32_t pe = pr_->EndIndex; pn != 0; --pn) {
             *NetRingGetPacketAtIndex(pr_, pe) = NET_PACKET{};
             pe = (pe + 1) & pr_->ElementIndexMask;
             pr_->EndIndex = pe;
         }
+    }
+
+    /// Driver-managed: empty fragments (the driver attaches) and packets.
+    bool post_empty() noexcept
+    {
+        seen_returned_ = returned_.load(std::memory_order_relaxed);
+        seen_notifications_ = q_.notifications();
+        if (stopping_)
+            return false;
+        const std::uint32_t posted_from = fr_->EndIndex;
+        std::uint32_t end = posted_from;
+        for (std::uint32_t n = free_slots(fr_); n != 0; --n) {
+            *fragment(end) = NET_FRAGMENT{};
+            set_va(end, nullptr);
+            set_return_context(end, nullptr);
+            end = (end + 1) & fr_->ElementIndexMask;
+        }
+        fr_->EndIndex = end;
+        post_packets();
         return end != posted_from;
+    }
+
+    NET_FRAGMENT_RETURN_CONTEXT_HANDLE return_context(std::uint32_t i) const noexcept
+    {
+        return reinterpret_cast<const NET_FRAGMENT_RETURN_CONTEXT*>(
+                   static_cast<const unsigned char*>(NetRingGetElementAtIndex(fr_, i)) + rc_off_)
+            ->Handle;
+    }
+    void set_return_context(std::uint32_t i, NET_FRAGMENT_RETURN_CONTEXT_HANDLE h) const noexcept
+    {
+        reinterpret_cast<NET_FRAGMENT_RETURN_CONTEXT*>(
+            static_cast<unsigned char*>(NetRingGetElementAtIndex(fr_, i)) + rc_off_)
+            ->Handle = h;
     }
 
     void drop(rx_drop why) noexcept { bump(stats_.rx_drops[static_cast<std::size_t>(why)]); }
@@ -401,8 +538,8 @@ private:
                 const NET_FRAGMENT& f = *fragment(j);
                 const bm::buffer_index b = slot_buffer_[j];
                 indicated_[j] = 1;
-                pool_.set_holder(b, {bm::owner::protocol, static_cast<std::uint16_t>(index_)});
-                fragments_[nf++] = {pool_.va(b) + f.Offset,
+                pool_->set_holder(b, {bm::owner::protocol, static_cast<std::uint16_t>(index_)});
+                fragments_[nf++] = {pool_->va(b) + f.Offset,
                                     static_cast<std::uint32_t>(f.ValidLength),
                                     {token_tag | (std::uint64_t{index_} << 32) | bm::to_u32(b)}};
                 len += static_cast<std::uint32_t>(f.ValidLength);
@@ -436,8 +573,102 @@ private:
         return true;
     }
 
+    /// Driver-managed: the fragments of a packet that is not indicated go back to the driver, once
+    /// each (those inside the returned range no packet took yet).
+    void give_back(const NET_PACKET& p, std::uint32_t fb, std::uint32_t returned) noexcept
+    {
+        const std::uint32_t mask = fr_->ElementIndexMask;
+        if (p.FragmentIndex > mask)
+            return;
+        const std::uint32_t count = std::min<std::uint32_t>(p.FragmentCount, returned);
+        for (std::uint32_t k = 0, i = p.FragmentIndex; k < count; ++k, i = (i + 1) & mask) {
+            if (((i - fb) & mask) >= returned || indicated_[i])
+                continue;
+            indicated_[i] = 1;
+            ret_.fn(ret_.adapter, return_context(i));
+        }
+    }
+
+    /// Driver-managed: slots released since the last take come back to the context.
+    void take_freed_slots() noexcept
+    {
+        const std::lock_guard g{freed_lock_};
+        free_slots_.insert(free_slots_.end(), freed_.begin(), freed_.end()); // within reserve
+        freed_.clear();
+    }
+
+    bool drain_driver(bool accepted) noexcept
+    {
+        const std::uint32_t pb = pr_->OSReserved0, pe = pr_->BeginIndex;
+        const std::uint32_t fb = fr_->OSReserved0, fe = fr_->BeginIndex;
+        if (pb == pe && fb == fe)
+            return false;
+        const std::uint32_t returned = NetRingGetRangeCount(fr_, fb, fe);
+        if (free_slots_.size() < returned) {
+            take_freed_slots();
+            if (free_slots_.size() < returned && !stopping_)
+                return false; // backpressure: a release wakes the context
+        }
+        const std::uint32_t mask = fr_->ElementIndexMask;
+        std::uint32_t np = 0, nf = 0;
+        std::uint64_t bytes = 0;
+        for (std::uint32_t i = pb; i != pe; i = (i + 1) & pr_->ElementIndexMask) {
+            const NET_PACKET& p = *NetRingGetPacketAtIndex(pr_, i);
+            if (p.Ignore)
+                continue; // its fragments stay with the driver
+            if (!accepted) {
+                drop(rx_drop::verifier);
+                give_back(p, fb, returned);
+                continue;
+            }
+            if (auto why = check(p, fb, returned)) {
+                drop(*why);
+                give_back(p, fb, returned);
+                continue;
+            }
+            if (free_slots_.size() < p.FragmentCount) { // only while stopping
+                give_back(p, fb, returned);
+                continue;
+            }
+            rx_packet& out = packets_[np++];
+            out.first_fragment = nf;
+            out.fragment_count = p.FragmentCount;
+            out.layer2_type = p.Layout.Layer2Type;
+            std::uint32_t len = 0;
+            for (std::uint32_t k = 0, j = p.FragmentIndex; k < p.FragmentCount;
+                 ++k, j = (j + 1) & mask) {
+                const NET_FRAGMENT& f = *fragment(j);
+                const std::uint32_t slot = free_slots_.back();
+                free_slots_.pop_back();
+                const std::uint32_t generation =
+                    ((states_[slot].load(std::memory_order_relaxed) >> 1) + 1) & generation_mask;
+                handles_[slot] = return_context(j);
+                states_[slot].store((generation << 1) | 1U, std::memory_order_release);
+                indicated_[j] = 1;
+                fragments_[nf++] = {va(j) + f.Offset,
+                                    static_cast<std::uint32_t>(f.ValidLength),
+                                    {token_tag | token_driver | (std::uint64_t{generation} << 48) |
+                                     (std::uint64_t{index_} << 32) | slot}};
+                len += static_cast<std::uint32_t>(f.ValidLength);
+            }
+            out.length = len;
+            bytes += len;
+        }
+        // Fragments no packet took (indicated or dropped) stay with the driver.
+        for (std::uint32_t i = fb; i != fe; i = (i + 1) & mask)
+            indicated_[i] = 0;
+        pr_->OSReserved0 = pe;
+        fr_->OSReserved0 = fe;
+        if (np != 0) {
+            bump(stats_.packets, np);
+            bump(stats_.bytes, bytes);
+            sink_.on_receive(index_, {packets_.data(), np}, {fragments_.data(), nf});
+        }
+        return true;
+    }
+
     std::uint32_t index_;
-    bm::pool& pool_;
+    bm::pool* pool_; // null: driver-managed
     rx_sink& sink_;
     std::optional<bm::pool_cache> cache_;
     std::vector<bm::buffer_index> slot_buffer_; // fragment slot -> posted buffer
@@ -447,6 +678,15 @@ private:
     std::uint32_t capacity_;
     bool stopping_ = false;
     std::uint64_t seen_returned_ = 0;
+    // Driver-managed: the return table.
+    driver_return ret_;
+    std::uint32_t rc_off_ = 0;
+    std::uint32_t table_size_ = 0;
+    std::vector<NET_FRAGMENT_RETURN_CONTEXT_HANDLE> handles_; // slot -> driver's handle
+    std::unique_ptr<std::atomic<std::uint32_t>[]> states_;    // generation << 1 | outstanding
+    std::vector<std::uint32_t> free_slots_;                   // the context's
+    alignas(cache_line_size) spinlock freed_lock_;
+    std::vector<std::uint32_t> freed_; // released slots, under freed_lock_
     alignas(cache_line_size) std::atomic<std::uint64_t> returned_{0};
 };
 
@@ -777,13 +1017,18 @@ public:
         if (!pools_alive_.load(std::memory_order_acquire))
             return;
         bm::buffer_index run[64];
+        std::uint32_t slots[64];
         std::uint32_t n = 0;
         std::uint32_t run_queue = 0;
         auto flush = [&] {
             if (n == 0)
                 return;
-            (void)rx_[run_queue]->pool().free_unattached({run, n});
-            rx_[run_queue]->on_returned(n);
+            if (rx_[run_queue]->driver_managed())
+                rx_[run_queue]->slots_freed({slots, n});
+            else {
+                (void)rx_[run_queue]->pool().free_unattached({run, n});
+                rx_[run_queue]->on_returned(n);
+            }
             rx_context_[run_queue]->wake();
             n = 0;
         };
@@ -791,7 +1036,9 @@ public:
             const std::uint64_t t = f.token.value;
             const auto q = static_cast<std::uint32_t>((t >> 32) & 0xffff);
             const auto i = static_cast<std::uint32_t>(t);
-            if ((t & token_tag) == 0 || q >= rx_.size() || i >= rx_[q]->pool().count()) {
+            const bool driver = (t & token_driver) != 0;
+            if ((t & token_tag) == 0 || q >= rx_.size() || driver != rx_[q]->driver_managed() ||
+                i >= (driver ? rx_[q]->table_size() : rx_[q]->pool().count())) {
                 log(log_level::error, "{}: release: token {:#x} names no Rx buffer; ignored",
                     adapter_name_, t);
                 continue;
@@ -799,7 +1046,18 @@ public:
             if (q != run_queue || n == 64)
                 flush();
             run_queue = q;
-            run[n++] = bm::buffer_index{i};
+            if (driver) {
+                if (!rx_[q]->return_slot(i,
+                                         static_cast<std::uint32_t>(t >> 48) & generation_mask)) {
+                    log(log_level::error,
+                        "{}: release: token {:#x} names a fragment that is not outstanding "
+                        "(released twice, or stale); ignored",
+                        adapter_name_, t);
+                    continue;
+                }
+                slots[n++] = i;
+            } else
+                run[n++] = bm::buffer_index{i};
         }
         flush();
     }
@@ -865,9 +1123,16 @@ result<void> datapath_impl::build(adapter::adapter& a, const bm::buffer_plan& pl
         queues_.push_back(*q);
     }
 
-    // Pools: one Rx pool per queue, one bounce pool per Tx queue (when anything can bounce).
+    // Pools: one Rx pool per queue (none when the driver allocates), one bounce pool per Tx queue
+    // (when anything can bounce).
     const bool rx_dma = plan.rx.mapping.value == "dma";
-    for (std::uint32_t i = 0; i < options_.rx_queues; ++i) {
+    const bool rx_driver = rxc && rxc->allocation == NetRxFragmentBufferAllocationModeDriver;
+    for (std::uint32_t i = 0; i < options_.rx_queues && rx_driver; ++i)
+        rx_.push_back(std::make_unique<rx_engine>(
+            *queues_[options_.tx_queues + i], verify, i,
+            driver_return{static_cast<NETADAPTER>(a.handle()), rxc->return_buffer},
+            plan.rx.buffer_size.value, *options_.rx));
+    for (std::uint32_t i = 0; i < options_.rx_queues && !rx_driver; ++i) {
         bm::pool_config c;
         c.name = fmt::format("{} rxqueue{}", a.name(), i);
         c.buffer_count = std::max(plan.rx.buffer_count.value / std::max(plan.rx.queues.value, 1U),
@@ -959,6 +1224,13 @@ result<void> datapath_impl::close()
         e->retire();
     for (auto& e : tx_)
         e->retire();
+    std::string leaks;
+    for (auto& e : rx_)
+        if (e->driver_managed())
+            if (const std::uint32_t held = e->return_outstanding_slow(); held != 0)
+                leaks += fmt::format("{}{}: {} driver fragment(s) the protocol still held "
+                                     "(returned to the driver at close)",
+                                     leaks.empty() ? "" : "; ", e->queue().name(), held);
     for (packet_queue* q : queues_) {
         q->set_context(nullptr);
         if (!q->deleting())
@@ -966,7 +1238,6 @@ result<void> datapath_impl::close()
         q->dereference();
     }
     queues_.clear();
-    std::string leaks;
     for (auto& p : pools_)
         if (auto r = p->outstanding(); r.outstanding != 0)
             leaks +=
@@ -1001,11 +1272,6 @@ result<std::unique_ptr<datapath>> open(adapter::adapter& a, const bm::buffer_pla
     if (o.rx_queues > 0 && o.rx == nullptr)
         return fail(status::invalid_parameter, "{}: open_datapath: rx_queues {} without an rx sink",
                     a.name(), o.rx_queues);
-    if (o.rx_queues > 0 && a.rx() && a.rx()->allocation == NetRxFragmentBufferAllocationModeDriver)
-        return fail(status::not_supported,
-                    "{}: open_datapath: driver-managed Rx (AllocationMode Driver) is not "
-                    "implemented yet",
-                    a.name());
     auto dp = std::make_unique<datapath_impl>(a, o, link ? link : std::make_shared<open_link>());
     if (auto r = dp->build(a, plan); !r) {
         (void)dp->close();

@@ -211,9 +211,12 @@ std::optional<violation> check_outside_range(const ring_pair& r)
 std::optional<violation> check_tx(const ring_pair& pr, const ring_pair& fr)
 {
     for (std::uint32_t i = pr.before.BeginIndex; i != pr.before.EndIndex; i = pr.next(i)) {
-        if (auto c = first_change(pr.old_as<NET_PACKET>(i), pr.new_as<NET_PACKET>(i), {"Scratch"}))
+        // Ignore: a driver cancelling a packet it will not send marks it (NetAdapterCx samples).
+        if (auto c = first_change(pr.old_as<NET_PACKET>(i), pr.new_as<NET_PACKET>(i),
+                                  {"Scratch", "Ignore"}))
             return make(ring_rule::tx_element_changed,
-                        fmt::format("packet ring index {}: {} (only Scratch may change)", i, *c));
+                        fmt::format("packet ring index {}: {} (only Scratch and Ignore may change)",
+                                    i, *c));
     }
     for (std::uint32_t i = fr.before.BeginIndex; i != fr.before.EndIndex; i = fr.next(i)) {
         if (auto c =

@@ -223,8 +223,8 @@ void rx_drain(queue_state& q)
         NET_FRAGMENT* f = NetRingGetFragmentAtIndex(fr, c.cookie);
         f->ValidLength = c.length;
         f->Offset = 0;
-        if (q.dev->mode == rx_mode::driver)
-            f->Capacity = q.dev->buffers->buffer_size;
+        if (q.dev->mode == rx_mode::driver) // the frame, not the 64-byte-rounded buffer stride
+            f->Capacity = q.dev->nic->cfg().max_frame;
         fault |= c.status != sim::rx_status::ok;
         length += c.length;
         ++count;
@@ -276,7 +276,8 @@ void rx_post(queue_state& q)
             own->free.pop_back();
             q.rx_buffer[i] = b;
             const std::size_t off = std::size_t{b} * own->buffer_size;
-            f->Capacity = own->buffer_size;
+            // Capacity is at most MaximumFrameSize (a larger one is dropped at indicate).
+            f->Capacity = q.dev->nic->cfg().max_frame;
             f->Offset = 0;
             f->ValidLength = 0;
             NetExtensionGetFragmentVirtualAddress(&q.va, i)->VirtualAddress =
@@ -284,7 +285,7 @@ void rx_post(queue_state& q)
             NetExtensionGetFragmentReturnContext(&q.rc, i)->Handle =
                 reinterpret_cast<NET_FRAGMENT_RETURN_CONTEXT_HANDLE>(std::uintptr_t{b} + 1);
             iova = own->memory.la(off);
-            len = own->buffer_size;
+            len = q.dev->nic->cfg().max_frame;
         } else {
             iova = q.use_la ? NetExtensionGetFragmentLogicalAddress(&q.la, i)->LogicalAddress
                             : reinterpret_cast<std::uintptr_t>(
