@@ -2,7 +2,7 @@
 # The two set-up commands: `make run` (main job) and `make test` (every test, every sanitizer).
 # Both install what is missing first. Builds live in build/<preset> (CMakePresets.json).
 JOBS ?= $(shell nproc)
-PRESETS_TESTED := debug asan tsan
+PRESETS_TESTED := debug release asan tsan
 
 .PHONY: all setup run test bench bench-pool bench-datapath build-% test-% install-check clean
 
@@ -22,7 +22,7 @@ test-%: build-%
 run: bench-pool
 
 test: $(addprefix test-,$(PRESETS_TESTED))
-	@echo "make test: debug, asan and tsan suites passed"
+	@echo "make test: debug, release, asan and tsan suites passed"
 
 bench-pool: build-release
 	@bash bench/run_pool_bench.sh build/release
