@@ -96,6 +96,28 @@ inline std::string kernel_release()
     return uname(&u) == 0 ? u.release : "unknown";
 }
 
+/// The options every benchmark takes: `--quick` and `--reps N`. If argv[i] is one, consumes it
+/// (and its value) and returns true.
+inline bool parse_common_option(int argc, char** argv, int& i, bool& quick, unsigned& reps,
+                                bool& reps_given)
+{
+    const std::string a = argv[i];
+    if (a == "--quick") {
+        quick = true;
+        return true;
+    }
+    if (a == "--reps" && i + 1 < argc) {
+        char* end = nullptr;
+        const unsigned long v = std::strtoul(argv[++i], &end, 10);
+        if (*end != '\0' || v == 0 || v > 1000)
+            fatal("--reps wants a count in [1, 1000], not '%s'", argv[i]);
+        reps = static_cast<unsigned>(v);
+        reps_given = true;
+        return true;
+    }
+    return false;
+}
+
 struct summary {
     double median = 0, min = 0, max = 0;
 };

@@ -119,15 +119,8 @@ options parse_options(int argc, char** argv)
     bool reps_given = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
-        if (a == "--quick") {
-            o.quick = true;
-        } else if (a == "--reps" && i + 1 < argc) {
-            char* end = nullptr;
-            const unsigned long v = std::strtoul(argv[++i], &end, 10);
-            if (*end != '\0' || v == 0 || v > 1000)
-                fatal("--reps wants a count in [1, 1000], not '%s'", argv[i]);
-            o.reps = static_cast<unsigned>(v);
-            reps_given = true;
+        if (bench::parse_common_option(argc, argv, i, o.quick, o.reps, reps_given)) {
+            continue;
         } else if (a == "--only" && i + 1 < argc) {
             const std::string side = argv[++i];
             if (side != "dpdk" && side != "netcx")
