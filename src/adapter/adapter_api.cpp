@@ -106,14 +106,22 @@ int max_numa_node() noexcept
     return numa_available() < 0 ? 0 : numa_max_node();
 }
 
+/// `field`->Size must be sizeof(T): the check every versioned NetAdapterCx structure gets.
+template <class T>
+NTSTATUS check_size(refuser& refuse, std::string_view field, const T& value, std::string_view type)
+{
+    if (value.Size == sizeof(T))
+        return STATUS_SUCCESS;
+    return refuse(STATUS_INFO_LENGTH_MISMATCH, "{}->Size is {}; expected sizeof({}) = {}", field,
+                  value.Size, type, sizeof(T));
+}
+
 /// NET_ADAPTER_DMA_CAPABILITIES at `field` ("TxCapabilities->DmaCapabilities").
 NTSTATUS check_dma(refuser& refuse, adapter& a, std::string_view field,
                    const NET_ADAPTER_DMA_CAPABILITIES& dma, dma_constraints& out)
 {
-    if (dma.Size != sizeof(NET_ADAPTER_DMA_CAPABILITIES))
-        return refuse(STATUS_INFO_LENGTH_MISMATCH,
-                      "{}->Size is {}; expected sizeof(NET_ADAPTER_DMA_CAPABILITIES) = {}", field,
-                      dma.Size, sizeof(NET_ADAPTER_DMA_CAPABILITIES));
+    if (NTSTATUS s = check_size(refuse, field, dma, "NET_ADAPTER_DMA_CAPABILITIES"); s != 0)
+        return s;
     if (dma.DmaEnabler == nullptr)
         return refuse(STATUS_INVALID_PARAMETER,
                       "{}->DmaEnabler is NULL; DMA capabilities need a WDFDMAENABLER", field);
@@ -451,16 +459,14 @@ NTSTATUS NetAdapterSetDatapathCapabilities(NETADAPTER Adapter,
         return refuse(STATUS_INVALID_PARAMETER, "TxCapabilities is NULL");
     if (RxCapabilities == nullptr)
         return refuse(STATUS_INVALID_PARAMETER, "RxCapabilities is NULL");
-    if (TxCapabilities->Size != sizeof(NET_ADAPTER_TX_CAPABILITIES))
-        return refuse(STATUS_INFO_LENGTH_MISMATCH,
-                      "TxCapabilities->Size is {}; expected sizeof(NET_ADAPTER_TX_CAPABILITIES) = "
-                      "{}",
-                      TxCapabilities->Size, sizeof(NET_ADAPTER_TX_CAPABILITIES));
-    if (RxCapabilities->Size != sizeof(NET_ADAPTER_RX_CAPABILITIES))
-        return refuse(STATUS_INFO_LENGTH_MISMATCH,
-                      "RxCapabilities->Size is {}; expected sizeof(NET_ADAPTER_RX_CAPABILITIES) = "
-                      "{}",
-                      RxCapabilities->Size, sizeof(NET_ADAPTER_RX_CAPABILITIES));
+    if (NTSTATUS s =
+            check_size(refuse, "TxCapabilities", *TxCapabilities, "NET_ADAPTER_TX_CAPABILITIES");
+        s != 0)
+        return s;
+    if (NTSTATUS s =
+            check_size(refuse, "RxCapabilities", *RxCapabilities, "NET_ADAPTER_RX_CAPABILITIES");
+        s != 0)
+        return s;
     tx_capabilities tx;
     if (NTSTATUS s = check_tx(refuse, *a, *TxCapabilities, tx); s != 0)
         return s;
@@ -483,11 +489,10 @@ NetAdapterSetLinkLayerCapabilities(NETADAPTER Adapter,
     refuser refuse = link_refuser(*a, api);
     if (LinkLayerCapabilities == nullptr)
         return refuse(STATUS_INVALID_PARAMETER, "LinkLayerCapabilities is NULL");
-    if (LinkLayerCapabilities->Size != sizeof(NET_ADAPTER_LINK_LAYER_CAPABILITIES))
-        return refuse(STATUS_INFO_LENGTH_MISMATCH,
-                      "LinkLayerCapabilities->Size is {}; expected "
-                      "sizeof(NET_ADAPTER_LINK_LAYER_CAPABILITIES) = {}",
-                      LinkLayerCapabilities->Size, sizeof(NET_ADAPTER_LINK_LAYER_CAPABILITIES));
+    if (NTSTATUS s = check_size(refuse, "LinkLayerCapabilities", *LinkLayerCapabilities,
+                                "NET_ADAPTER_LINK_LAYER_CAPABILITIES");
+        s != 0)
+        return s;
     a->link().capabilities = *LinkLayerCapabilities;
     return STATUS_SUCCESS;
 }
@@ -530,10 +535,8 @@ NTSTATUS NetAdapterSetLinkState(NETADAPTER Adapter, PNET_ADAPTER_LINK_STATE Link
     refuser refuse = link_refuser(*a, api);
     if (LinkState == nullptr)
         return refuse(STATUS_INVALID_PARAMETER, "LinkState is NULL");
-    if (LinkState->Size != sizeof(NET_ADAPTER_LINK_STATE))
-        return refuse(STATUS_INFO_LENGTH_MISMATCH,
-                      "LinkState->Size is {}; expected sizeof(NET_ADAPTER_LINK_STATE) = {}",
-                      LinkState->Size, sizeof(NET_ADAPTER_LINK_STATE));
+    if (NTSTATUS s = check_size(refuse, "LinkState", *LinkState, "NET_ADAPTER_LINK_STATE"); s != 0)
+        return s;
     const long long connect = raw(LinkState->MediaConnectState);
     if (connect < MediaConnectStateUnknown || connect > MediaConnectStateDisconnected)
         return refuse(STATUS_INVALID_PARAMETER, "LinkState->MediaConnectState is {}; must be 0..{}",
