@@ -8,44 +8,28 @@
 // and the Rx logical-address limit is clamped to the DMA enabler's reach as Tx's is. Out-of-range
 // inputs (which the API boundary refuses before they get here) are resolved, never rejected, and
 // the resolution is written into the reason.
+//
+// This file holds the defaults (make_plan(nic)) and the text/JSON output; the rules shared with
+// negotiation are declared in plan_rules.hpp, the protocol's preferences are applied in
+// negotiate.cpp and registered ranges are checked in registration.cpp.
 #include <netcx/bm/plan.hpp>
+
+#include "bm/plan_rules.hpp"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <bit>
-#include <limits>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace netcx::bm {
-namespace {
 
-constexpr std::uint32_t cache_line = 64;               // the framework's default buffer alignment
-constexpr std::uint32_t page_size = 4096;              // the largest alignment a pool carves at
-constexpr std::uint32_t default_ring_size = 512;       // when the NIC gives no ring hint
-constexpr std::uint32_t min_ring_size = 2;             // NET_RING: a power of two greater than 1
-constexpr std::uint32_t max_ring_size = 65536;         // keeps buffer counts well inside 32 bits
-constexpr std::uint64_t max_fragment = (1u << 26) - 1; // NET_FRAGMENT Capacity is 26 bits
-constexpr std::uint32_t ethernet_header = 14;
-constexpr std::uint32_t rx_buffers_per_ring_element = 2;
-constexpr std::uint64_t unlimited = std::numeric_limits<std::uint64_t>::max();
+namespace plan_rules {
 
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a)
-{
-    return (v + a - 1) / a * a;
-}
-
-std::string plural(std::uint64_t n, std::string_view word)
-{
-    return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
-
-/// The Rx/Tx MaximumFrameSize, or MTU + Ethernet header when the NIC left it 0, capped at what
-/// a fragment can describe.
 planned<std::uint32_t> frame_size(const nic_direction& d, std::uint32_t mtu, std::string_view field)
 {
     std::uint64_t v = d.max_frame_size;
@@ -62,7 +46,6 @@ planned<std::uint32_t> frame_size(const nic_direction& d, std::uint32_t mtu, std
     return {static_cast<std::uint32_t>(v), std::move(why)};
 }
 
-/// The NIC's FragmentBufferAlignment, kept a power of two within a page.
 planned<std::uint32_t> nic_alignment(const nic_direction& d)
 {
     std::uint32_t nic = std::max<std::uint32_t>(d.alignment, 1);
@@ -77,6 +60,78 @@ planned<std::uint32_t> nic_alignment(const nic_direction& d)
     }
     return {nic, std::move(why)};
 }
+
+planned<std::uint32_t> rx_stride(std::uint32_t buffer_size, std::uint32_t alignment)
+{
+    const std::uint64_t stride = align_up(buffer_size, alignment);
+    const std::uint64_t paged = align_up(buffer_size, page_size);
+    return {static_cast<std::uint32_t>(stride),
+            fmt::format("buffer_size {} rounded up to alignment {}; NetAdapterCx gives each "
+                        "buffer its own {}-byte page(s): {} bytes, {} more",
+                        buffer_size, alignment, page_size, paged, paged - stride)};
+}
+
+planned<std::uint32_t> rx_buffer_count(const nic_constraints& nic, std::uint32_t ring,
+                                       std::uint32_t queues)
+{
+    constexpr std::uint32_t rx_buffers_per_ring_element = 2;
+    if (nic.rx_driver_allocates)
+        return {0, "AllocationMode Driver: netcx allocates no Rx buffers"};
+    const std::uint64_t n = std::uint64_t{rx_buffers_per_ring_element} * ring * queues;
+    return {static_cast<std::uint32_t>(n),
+            fmt::format("{} x {} (fragment ring) x {}: a full ring posted to the NIC on every "
+                        "queue, and as many again held by protocols and per-queue caches before "
+                        "they return",
+                        rx_buffers_per_ring_element, ring, plural(queues, "queue"))};
+}
+
+planned<std::uint32_t> bounce_buffer_count(const nic_constraints& nic, std::uint32_t ring,
+                                           std::uint32_t queues)
+{
+    if (!nic.tx.dma_mapped)
+        return {0, "no DMA mapping: nothing to bounce"};
+    const std::uint64_t count = std::uint64_t{ring} * queues;
+    return {static_cast<std::uint32_t>(count),
+            fmt::format("{} (packet ring) x {}: every packet in flight may bounce", ring,
+                        plural(queues, "queue"))};
+}
+
+planned<std::vector<std::uint32_t>> size_classes(const nic_constraints& nic)
+{
+    const auto frame = frame_size(nic.tx, nic.mtu, "MaximumFragmentBufferSize");
+    const std::uint64_t backfill = std::min<std::uint64_t>(nic.tx_backfill, max_fragment);
+    const std::uint64_t need = frame.value + backfill;
+    std::vector<std::uint32_t> classes;
+    std::uint64_t c = smallest_size_class;
+    for (; c < need; c *= 2)
+        classes.push_back(static_cast<std::uint32_t>(c));
+    classes.push_back(static_cast<std::uint32_t>(c));
+    return {std::move(classes),
+            fmt::format("powers of two from {} up to the first that holds {} + backfill {} "
+                        "({} bytes): alloc serves a request from the smallest class that fits",
+                        smallest_size_class, frame.reason, backfill, need)};
+}
+
+std::string join(const std::vector<std::uint32_t>& v)
+{
+    std::string s;
+    for (const std::uint32_t x : v) { // (no "" + string: GCC 12's -Wrestrict misfires at -O3)
+        if (!s.empty())
+            s += ',';
+        s += std::to_string(x);
+    }
+    return s;
+}
+
+} // namespace plan_rules
+
+namespace {
+
+using namespace plan_rules;
+
+constexpr std::uint32_t default_ring_size = 512; // when the NIC gives no ring hint
+constexpr std::uint32_t min_ring_size = 2;       // NET_RING: a power of two greater than 1
+constexpr std::uint32_t max_ring_size = 65536;   // keeps buffer counts well inside 32 bits
 
 /// Where the framework carves buffers: max(the NIC's alignment, the cache line).
 planned<std::uint32_t> alignment(const nic_direction& d)
@@ -200,34 +255,21 @@ rx_plan plan_rx(const nic_constraints& nic)
     p.buffer_size = frame_size(d, nic.mtu, "MaximumFrameSize");
     p.alignment = alignment(d);
 
-    const std::uint64_t stride = align_up(p.buffer_size.value, p.alignment.value);
-    const std::uint64_t paged = align_up(p.buffer_size.value, page_size);
-    p.stride = {static_cast<std::uint32_t>(stride),
-                fmt::format("buffer_size {} rounded up to alignment {}; NetAdapterCx gives each "
-                            "buffer its own {}-byte page(s): {} bytes, {} more",
-                            p.buffer_size.value, p.alignment.value, page_size, paged,
-                            paged - stride)};
-
+    p.stride = rx_stride(p.buffer_size.value, p.alignment.value);
     p.fragment_ring_size = ring_size(d);
     p.packet_ring_size = {p.fragment_ring_size.value,
                           "the fragment ring size: one fragment per received packet"};
-
-    if (nic.rx_driver_allocates) {
-        p.buffer_count = {0, "AllocationMode Driver: netcx allocates no Rx buffers"};
-    } else {
-        const std::uint64_t n =
-            std::uint64_t{rx_buffers_per_ring_element} * p.fragment_ring_size.value * queues;
-        p.buffer_count = {static_cast<std::uint32_t>(n),
-                          fmt::format("{} x {} (fragment ring) x {}: a full ring posted to the NIC "
-                                      "on every queue, and as many again held by protocols and "
-                                      "per-queue caches before they return",
-                                      rx_buffers_per_ring_element, p.fragment_ring_size.value,
-                                      plural(queues, "queue"))};
-    }
-    p.headroom = {0, "0: no protocol has asked for headroom (protocol preferences arrive later)"};
+    p.buffer_count = rx_buffer_count(nic, p.fragment_ring_size.value, queues);
+    p.headroom = {0, "0: no protocol has asked for headroom (protocol preferences arrive later, "
+                     "when one binds)"};
     p.numa_node = numa(d);
     p.address_space = space(d);
     p.max_logical_address = reach(d);
+    p.memory = nic.rx_driver_allocates
+                   ? planned<std::string>{"driver", "AllocationMode Driver: the driver's own "
+                                                    "memory"}
+                   : planned<std::string>{"system", "no registered memory: netcx allocates the "
+                                                    "Rx buffers from system memory"};
     return p;
 }
 
@@ -287,18 +329,19 @@ tx_plan plan_tx(const nic_constraints& nic)
                                 fmt::format("{} + backfill {} rounded up to alignment {}: one "
                                             "bounce buffer holds a whole frame",
                                             frame.reason, backfill, bounce_align)};
-        const std::uint64_t count = std::uint64_t{p.packet_ring_size.value} * queues;
-        p.bounce_buffer_count = {static_cast<std::uint32_t>(count),
-                                 fmt::format("{} (packet ring) x {}: every packet in flight may "
-                                             "bounce",
-                                             p.packet_ring_size.value, plural(queues, "queue"))};
     } else {
         p.bounce_buffer_size = {0, "no DMA mapping: nothing to bounce"};
-        p.bounce_buffer_count = {0, "no DMA mapping: nothing to bounce"};
     }
+    p.bounce_buffer_count = bounce_buffer_count(nic, p.packet_ring_size.value, queues);
     p.numa_node = numa(d);
     p.address_space = space(d);
     p.max_logical_address = reach(d);
+    p.registered = {"none", "no registered memory: Tx payloads come from the size classes or "
+                            "the protocol's own memory"};
+    p.size_classes = size_classes(nic);
+    p.buffers_per_class = {default_buffers_per_class,
+                           fmt::format("the framework's default: {} buffers per class per queue",
+                                       default_buffers_per_class)};
     return p;
 }
 
@@ -319,6 +362,8 @@ void add(std::vector<row>& rows, std::string_view dir, std::string_view name, co
     row r{fmt::format("{}.{}", dir, name), p.value, {}, p.reason};
     if constexpr (std::is_same_v<T, std::string>)
         r.text = p.value;
+    else if constexpr (std::is_same_v<T, std::vector<std::uint32_t>>)
+        r.text = join(p.value);
     else
         r.text = fmt::format("{}", p.value);
     rows.push_back(std::move(r));
@@ -356,6 +401,7 @@ std::vector<row> rows_of(const buffer_plan& b)
     add_node(rows, "rx", rx.numa_node);
     add(rows, "rx", "address_space", rx.address_space);
     add_address(rows, "rx", rx.max_logical_address);
+    add(rows, "rx", "memory", rx.memory);
 
     const tx_plan& tx = b.tx;
     add(rows, "tx", "mapping", tx.mapping);
@@ -372,6 +418,9 @@ std::vector<row> rows_of(const buffer_plan& b)
     add_node(rows, "tx", tx.numa_node);
     add(rows, "tx", "address_space", tx.address_space);
     add_address(rows, "tx", tx.max_logical_address);
+    add(rows, "tx", "registered", tx.registered);
+    add(rows, "tx", "size_classes", tx.size_classes);
+    add(rows, "tx", "buffers_per_class", tx.buffers_per_class);
     return rows;
 }
 
@@ -403,6 +452,11 @@ std::string buffer_plan::to_text() const
     s += fmt::format("buffer plan for {}\n", adapter.empty() ? "?" : adapter);
     for (const auto& r : rows)
         s += fmt::format("  {:<{}}  {:<{}}  {}\n", r.name, name_w, r.text, value_w, r.reason);
+    if (!conflicts.empty()) {
+        s += "conflicts:\n";
+        for (const auto& c : conflicts)
+            s += fmt::format("  - {}\n", c);
+    }
     return s;
 }
 
@@ -423,6 +477,7 @@ std::string buffer_plan::to_json() const
     j["rx"]["reasons"] = std::move(reasons["rx"]);
     j["tx"]["reasons"] = std::move(reasons["tx"]);
     j["errors"] = errors;
+    j["conflicts"] = conflicts;
     return j.dump(2);
 }
 

@@ -101,6 +101,23 @@ struct host::impl {
         return &it->second;
     }
 
+    /// The adapter of a started device, or a named error for `api`.
+    result<adapter::adapter*> started_adapter(device_id id, std::string_view api)
+    {
+        auto d_r = find_device(id);
+        if (!d_r)
+            return std::move(d_r).err();
+        const device_record& d = **d_r;
+        if (!d.started)
+            return fail(status::invalid_parameter, "driver '{}': {}: {}: the device is not started",
+                        driver_name(d), d.name, api);
+        if (d.device->net_adapter == nullptr)
+            return fail(status::invalid_parameter,
+                        "driver '{}': {}: {}: the adapter was deleted by its driver",
+                        driver_name(d), d.name, api);
+        return d.device->net_adapter;
+    }
+
     const std::string& driver_name(const device_record& d) const
     {
         return drivers.at(d.driver)->name;
@@ -478,25 +495,36 @@ result<bm::buffer_plan> host::plan(device_id device) const
     return p;
 }
 
+result<bm::nic_constraints> host::constraints(device_id device) const
+{
+    auto a = impl_->started_adapter(device, "constraints");
+    if (!a)
+        return std::move(a).err();
+    return to_nic_constraints(**a);
+}
+
+result<bm::buffer_plan> host::plan(device_id device, const bm::protocol_preferences& prefs) const
+{
+    auto a = impl_->started_adapter(device, "plan");
+    if (!a)
+        return std::move(a).err();
+    const bm::nic_constraints nic = to_nic_constraints(**a);
+    if (auto v = bm::validate_registration(prefs.registered, nic); !v)
+        return std::move(v).err();
+    bm::buffer_plan p = bm::make_plan(nic, prefs);
+    p.adapter = (*a)->name();
+    return p;
+}
+
 result<std::unique_ptr<datapath::datapath>> host::open_datapath(device_id device,
                                                                 const datapath::options& options)
 {
-    auto d_r = impl_->find_device(device);
-    if (!d_r)
-        return std::move(d_r).err();
-    impl::device_record& d = **d_r;
-    if (!d.started)
-        return fail(status::invalid_parameter,
-                    "driver '{}': {}: open_datapath: the device is not started",
-                    impl_->driver_name(d), d.name);
-    adapter::adapter* a = d.device->net_adapter;
-    if (a == nullptr)
-        return fail(status::invalid_parameter,
-                    "driver '{}': {}: open_datapath: the adapter was deleted by its driver",
-                    impl_->driver_name(d), d.name);
-    bm::buffer_plan p = bm::make_plan(to_nic_constraints(*a));
-    p.adapter = a->name();
-    return datapath::open(*a, p, options, d.datapath);
+    auto a = impl_->started_adapter(device, "open_datapath");
+    if (!a)
+        return std::move(a).err();
+    bm::buffer_plan p = options.plan ? *options.plan : bm::make_plan(to_nic_constraints(**a));
+    p.adapter = (*a)->name();
+    return datapath::open(**a, p, options, impl_->find_device(device).value()->datapath);
 }
 
 } // namespace netcx::host

@@ -356,8 +356,26 @@ TEST(PlanJson, HasEveryKeyWithItsType)
     EXPECT_EQ(j["rx"]["buffer_size"], 1526);
     EXPECT_EQ(j["rx"]["numa_node"], -1);
     EXPECT_EQ(j["tx"]["fragment_ring_size"], 256);
+    EXPECT_TRUE(j["rx"]["memory"].is_string());
+    EXPECT_TRUE(j["tx"]["registered"].is_string());
+    EXPECT_TRUE(j["tx"]["size_classes"].is_array());
+    EXPECT_TRUE(j["tx"]["buffers_per_class"].is_number_integer());
     ASSERT_TRUE(j["errors"].is_array());
     EXPECT_TRUE(j["errors"].empty());
+    ASSERT_TRUE(j["conflicts"].is_array());
+    EXPECT_TRUE(j["conflicts"].empty());
+}
+
+TEST(PlanJson, ConflictsAreListed)
+{
+    protocol_preferences prefs;
+    prefs.protocol = "echo";
+    prefs.rx_queues = 4;
+    const auto p = make_plan(seed_like(), prefs);
+    const auto j = nlohmann::json::parse(p.to_json());
+    ASSERT_EQ(j["conflicts"].size(), 1u) << j.dump(2);
+    EXPECT_EQ(j["conflicts"][0], p.conflicts[0]);
+    EXPECT_TRUE(has(p.conflicts[0], "rx.queues: echo asked for 4 Rx queues")) << p.conflicts[0];
 }
 
 TEST(PlanJson, FullWidthNumbersSurvive)
@@ -404,10 +422,20 @@ TEST(PlanText, OneAlignedLinePerValueWithItsReason)
             EXPECT_EQ(line.find("FragmentBufferAlignment"), reason_col) << line;
         }
     }
-    EXPECT_EQ(lines, 26u); // 14 Rx values, 12 Tx values
+    EXPECT_EQ(lines, 30u); // 15 Rx values, 15 Tx values
     EXPECT_TRUE(has(text, "rx.numa_node"));
     EXPECT_TRUE(has(text, " any "));
     EXPECT_TRUE(has(text, " unlimited "));
+}
+
+TEST(PlanText, ConflictsComeLast)
+{
+    auto p = make_plan(seed_like());
+    p.conflicts = {"rx.queues: first", "tx.registered: second"};
+    const std::string text = p.to_text();
+    const std::string tail = "conflicts:\n  - rx.queues: first\n  - tx.registered: second\n";
+    ASSERT_GE(text.size(), tail.size());
+    EXPECT_EQ(text.substr(text.size() - tail.size()), tail) << text;
 }
 
 TEST(PlanText, ErrorsComeFirst)

@@ -2,8 +2,13 @@
 /// @file
 /// The buffer plan: what the buffer manager will build for each queue of an adapter, derived from
 /// the NIC's constraints (its capabilities) and the framework's defaults, with the reason for
-/// every value. Protocol preferences join in with the protocol issue. Printed by `netcx plan`.
+/// every value. Three parties decide it: the NIC's constraints (hard limits), the binding
+/// protocol's preferences (queue counts, headroom, buffer size, NUMA node, registered memory) and
+/// the framework's defaults. When they conflict the NIC's limits win, and the plan says what lost
+/// and why (`conflicts`). Printed by `netcx plan`.
 #pragma once
+
+#include <netcx/base/status.hpp>
 
 #include <cstdint>
 #include <string>
@@ -34,6 +39,23 @@ struct nic_constraints {
     std::uint32_t mtu = 1500;
 };
 
+/// A range of memory a protocol registers (registration mode), as virtual addresses.
+struct registered_range {
+    std::uint64_t base = 0;
+    std::uint64_t bytes = 0;
+};
+
+/// What the binding protocol would like (0 / -1 / empty: no preference, the defaults decide).
+struct protocol_preferences {
+    std::string protocol;          ///< its name, for the reasons ("pktgen")
+    std::uint32_t rx_queues = 0;   ///< 0: no preference (the NIC's MaximumNumberOfQueues)
+    std::uint32_t tx_queues = 0;   ///< 0: no preference (the NIC's MaximumNumberOfQueues)
+    std::uint32_t headroom = 0;    ///< bytes kept free before each Rx payload
+    std::uint32_t buffer_size = 0; ///< Rx buffer size (payload + headroom); 0: fit the frame
+    int numa_node = -1;            ///< -1: the NIC's node, else any
+    std::vector<registered_range> registered; ///< registration mode when not empty
+};
+
 /// A planned value and why it is what it is.
 template <class T>
 struct planned {
@@ -56,6 +78,9 @@ struct rx_plan {
     planned<int> numa_node;
     planned<std::string> address_space;
     planned<std::uint64_t> max_logical_address;
+    /// "system", or "registered" (carved from the protocol's first range large enough that the
+    /// device reaches), or "driver" (AllocationMode Driver: the driver's own memory)
+    planned<std::string> memory;
 };
 
 struct tx_plan {
@@ -71,6 +96,12 @@ struct tx_plan {
     planned<int> numa_node;
     planned<std::string> address_space;
     planned<std::uint64_t> max_logical_address;
+    /// Sends from registered memory: "none" (nothing registered), "zero-copy", or "bounced"
+    planned<std::string> registered;
+    /// Tx buffer size classes a protocol allocates from (ascending; the last holds a full frame
+    /// plus backfill), and buffers per class per queue
+    planned<std::vector<std::uint32_t>> size_classes;
+    planned<std::uint32_t> buffers_per_class;
 };
 
 struct buffer_plan {
@@ -78,14 +109,29 @@ struct buffer_plan {
     rx_plan rx;
     tx_plan tx;
     std::vector<std::string> errors; ///< why capabilities were refused (then the rest is empty)
+    /// Each preference that lost to a NIC limit or another preference: what won and why
+    /// ("registered memory ends above the device's reach (0xffffffff): Tx from it is bounced, Rx
+    /// comes from system memory").
+    std::vector<std::string> conflicts;
 
     /// Aligned "rx.buffer_size  2048  (MaximumFrameSize 1518 rounded up to ...)" lines.
     [[nodiscard]] std::string to_text() const;
-    /// {"adapter":..., "rx":{"allocation":..., ..., "reasons":{...}}, "tx":{...}, "errors":[...]}
+    /// {"adapter":..., "rx":{"allocation":..., ..., "reasons":{...}}, "tx":{...}, "errors":[...],
+    ///  "conflicts":[...]}
     [[nodiscard]] std::string to_json() const;
 };
 
-/// The plan for `nic`. Never fails: conflicts are resolved and each resolution is in a reason.
+/// The plan for `nic` with the framework's defaults. Never fails.
 [[nodiscard]] buffer_plan make_plan(const nic_constraints& nic);
+/// The plan for `nic` and a protocol's preferences. Never fails: conflicts are resolved (the NIC's
+/// limits win), each resolution is in a reason and listed in `conflicts`. Registered ranges must
+/// have passed validate_registration.
+[[nodiscard]] buffer_plan make_plan(const nic_constraints& nic, const protocol_preferences& prefs);
+
+/// Registration mode's refusals, each a named invalid_parameter error: a null base, a zero
+/// length, a range that wraps, ranges that overlap, a base or length not a multiple of the NIC's
+/// buffer alignment (the larger of Rx and Tx).
+[[nodiscard]] result<void> validate_registration(const std::vector<registered_range>& ranges,
+                                                 const nic_constraints& nic);
 
 } // namespace netcx::bm

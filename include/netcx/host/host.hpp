@@ -77,6 +77,10 @@ public:
     [[nodiscard]] std::vector<adapter_info> adapters() const;
     /// The buffer plan for a started device's adapter.
     result<bm::buffer_plan> plan(device_id device) const;
+    /// The plan negotiated with a protocol's preferences (registered ranges validated first).
+    result<bm::buffer_plan> plan(device_id device, const bm::protocol_preferences& prefs) const;
+    /// A started device's adapter's constraints, as the plan sees them.
+    result<bm::nic_constraints> constraints(device_id device) const;
     /// Opens a started device's datapath (queues, pools, execution contexts). Close it (or destroy
     /// it) before stopping the device; stop_device refuses while one is open.
     result<std::unique_ptr<datapath::datapath>> open_datapath(device_id device,
