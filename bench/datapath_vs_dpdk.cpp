@@ -14,28 +14,24 @@
 //   rte_eth_tx_burst(b, n), freeing what Tx does not take, then b -> a; the clock is read every
 //   64 round trips.
 // - netcx: the built-in null driver (drivers/null: Tx completes at once, Rx fills from a
-//   template), two devices added and started through the host, a datapath opened on each with 1 Rx
-//   and 1 Tx queue. The rx_sink of adapter i sends each received batch out of adapter 1-i's Tx
-//   queue zero-copy: the Tx fragments point at the received buffers, and the received fragments
-//   are released when their Tx completion reaches the tx_sink (cookie = a sequence number naming
-//   the slot where the Rx fragments wait). The execution contexts are pinned to CPU 0
-//   (options::cpus = {0}), the CPU the DPDK loop runs on; the main thread sleeps while they run.
-//   A packet counts as forwarded when `send` accepts it (DPDK: when tx_burst accepts it).
+//   template, at most 32 packets per Advance: burst=32), two devices added and started through
+//   the host, a datapath opened on each with 1 Rx and 1 Tx queue, all four queues on one polled
+//   execution context (datapath::context, mode polled) that the main thread polls in a loop on
+//   CPU 0, as the DPDK loop runs there: run-to-completion, no thread switch. The rx_sink of
+//   adapter i forwards each received batch out of adapter 1-i zero-copy (datapath::forward: the
+//   received buffers go out as they are and the Tx completion releases them, on the same
+//   context, straight into adapter i's Rx cache). A packet counts as forwarded when `forward`
+//   accepts it (DPDK: when tx_burst accepts it).
 //
 // Method: one process, one translation unit with DPDK's cflags (-march=corei7; netcx's inline
-// code included). Each repetition runs DPDK then netcx (A/B) for a fixed time (0.5 s; 0.1 s with
-// --quick), each preceded by one untimed warm-up run. netcx's datapaths are opened for each
-// repetition and closed after it (outside the timed window), so its contexts never compete with
-// the DPDK loop for CPU 0. The report gives the median Mpps over the repetitions with min and max,
-// and the ratio of medians netcx / DPDK (above 1: netcx forwards more). The last line is
+// code included). Each repetition runs DPDK then netcx (A/B) for the same number of TSC cycles
+// (0.5 s; 0.1 s with --quick), each preceded by one untimed warm-up run; both loops read the
+// clock every 64 rounds. netcx's datapaths are opened for each repetition and closed after it,
+// outside the timed window. The report gives the median Mpps over the repetitions with min and
+// max, and the ratio of medians netcx / DPDK (above 1: netcx forwards more). The last line is
 // `datapath: speedup netcx/dpdk = X.XX`.
 //
-// The datapath runs one execution context per adapter (it polls that adapter's Rx and Tx queue)
-// and offers no inline polling, so the single-core case has two threads sharing CPU 0 under the
-// kernel's scheduler; --spread puts adapter i's context on CPU i instead (two cores against
-// DPDK's one: informative, not the comparison the last line reports by default).
-//
-// Usage: netcx-bench-datapath [--quick] [--reps N] [--only dpdk|netcx] [--spread]
+// Usage: netcx-bench-datapath [--quick] [--reps N] [--only dpdk|netcx]
 //   --quick: 3 repetitions of short runs (a smoke test of a few seconds).
 //   --only: run one side (profiling, e.g. under valgrind --tool=callgrind); the ratio is 0.00.
 // The EAL's runtime directory (/var/run/dpdk/netcx-dp-<pid>) is removed at exit.
@@ -45,6 +41,7 @@
 #ifdef NETCX_BENCH_DATAPATH_NETCX
 #include "bench_util.hpp"
 
+#include <netcx/datapath/context.hpp>
 #include <netcx/datapath/datapath.hpp>
 #include <netcx/drivers/builtin.hpp>
 #include <netcx/host/host.hpp>
@@ -109,7 +106,6 @@ struct options {
     unsigned reps = 9;
     bool run_dpdk = true;  // --only netcx turns it off (profiling one side)
     bool run_netcx = true; // --only dpdk
-    bool spread = false;   // --spread: netcx adapter i's context on CPU i (two cores)
     [[nodiscard]] double run_seconds() const { return quick ? 0.1 : 0.5; }
 };
 
@@ -127,14 +123,11 @@ options parse_options(int argc, char** argv)
                 fatal("--only wants dpdk or netcx, not '%s'", side.c_str());
             o.run_dpdk = side == "dpdk";
             o.run_netcx = side == "netcx";
-        } else if (a == "--spread") {
-            o.spread = true;
         } else if (a == "--help" || a == "-h") {
-            std::printf("usage: %s [--quick] [--reps N] [--only dpdk|netcx] [--spread]\n", argv[0]);
+            std::printf("usage: %s [--quick] [--reps N] [--only dpdk|netcx]\n", argv[0]);
             std::exit(EXIT_SUCCESS);
         } else {
-            fatal("unknown argument '%s' (usage: [--quick] [--reps N] [--only dpdk|netcx] "
-                  "[--spread])",
+            fatal("unknown argument '%s' (usage: [--quick] [--reps N] [--only dpdk|netcx])",
                   argv[i]);
         }
     }
@@ -248,325 +241,48 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
-// netcx: two null adapters, each datapath's Rx forwarded zero-copy out of the other's Tx.
-
+// netcx: two null adapters on one polled execution context, each adapter's Rx forwarded
+// zero-copy out of the other's Tx.
 #ifdef NETCX_BENCH_DATAPATH_NETCX
-
 namespace dp = netcx::datapath;
 
-constexpr std::uint32_t lane_packet_slots = 1u << 16;   // power of two
-constexpr std::uint32_t lane_fragment_slots = 1u << 17; // power of two
-constexpr std::uint32_t chunk_packets = 64;             // packets per send call
-constexpr std::uint32_t chunk_fragments = 256;          // fragments per send call
-
-/// One direction: packets received on adapter `from`, sent out of adapter 1 - from. The Rx side
-/// (adapter `from`'s Rx context) writes the slots and `sent`; the Tx side (adapter 1 - from's Tx
-/// context) reads them and writes `completed`. A packet's slot is reused only after
-/// lane_packet_slots more sends, far more than can be in flight (at most the Rx pool's buffers;
-/// the sender also checks): completions need not come in order.
-struct lane {
-    struct packet_slot {
-        std::uint64_t first_fragment = 0; ///< sequence number in `fragments`
-        std::uint32_t fragment_count = 0;
-    };
-    std::unique_ptr<packet_slot[]> packets = std::make_unique<packet_slot[]>(lane_packet_slots);
-    std::unique_ptr<dp::rx_fragment[]> fragments =
-        std::make_unique<dp::rx_fragment[]>(lane_fragment_slots);
-    // Rx context. Scratch arrays live here, built once: a local std::array of these types would
-    // be zeroed on every call (their members have initializers).
-    alignas(64) std::uint64_t next_fragment = 0;
-    std::atomic<std::uint64_t> sent{0};       ///< packets accepted by send (= next cookie)
-    std::atomic<std::uint64_t> idle_drops{0}; ///< released unsent: not forwarding (set-up, close)
-    std::atomic<std::uint64_t> full_drops{0}; ///< released unsent: send refused (Tx queue full)
-    std::array<dp::tx_packet, chunk_packets> tx_packets;
-    std::array<dp::tx_fragment, chunk_fragments> tx_fragments;
-    std::array<dp::rx_fragment, chunk_fragments> dropped;
-    // Tx context.
-    alignas(64) std::atomic<std::uint64_t> completed{0};
-    std::array<dp::rx_fragment, chunk_fragments> done;
-};
-
-class forwarder;
-
-/// Adapter i's sinks: its Rx feeds lane i; its Tx completes lane 1 - i.
-class adapter_sinks final : public dp::rx_sink, public dp::tx_sink {
+/// Adapter i's Rx sink: forwards each received batch out of adapter 1 - i as it is
+/// (datapath::forward): the Tx fragments are the received buffers, released by the Tx completion
+/// (on the same context: straight back into adapter i's Rx cache). What the Tx queue does not
+/// take is released at once, as testpmd frees what tx_burst does not take. Runs on the polling
+/// thread only.
+class forward_sink final : public dp::rx_sink {
 public:
-    adapter_sinks(forwarder& f, unsigned index) : fwd_(f), index_(index) {}
-    void on_receive(std::uint32_t queue, std::span<const dp::rx_packet> packets,
-                    std::span<const dp::rx_fragment> fragments) override;
-    void on_complete(std::uint32_t queue, std::span<const std::uint64_t> cookies) override;
+    void on_receive(std::uint32_t /*queue*/, std::span<const dp::rx_packet> packets,
+                    std::span<const dp::rx_fragment> fragments) override
+    {
+        const std::uint32_t accepted = out->forward(0, packets, fragments);
+        forwarded += accepted;
+        if (accepted < packets.size()) [[unlikely]] {
+            self->release(fragments.subspan(packets[accepted].first_fragment));
+            refused += packets.size() - accepted;
+        }
+    }
 
-private:
-    forwarder& fwd_;
-    unsigned index_;
+    dp::datapath* self = nullptr;
+    dp::datapath* out = nullptr;
+    std::uint64_t forwarded = 0;
+    std::uint64_t refused = 0;
 };
-
-class forwarder {
-public:
-    forwarder() : sinks_{adapter_sinks(*this, 0), adapter_sinks(*this, 1)} {}
-
-    /// Opens both datapaths (contexts on CPU 0; with `spread`, adapter i's on CPU i) and starts
-    /// forwarding.
-    void open(netcx::host::host& h, const std::array<netcx::host::device_id, 2>& devices,
-              bool spread)
-    {
-        for (unsigned i = 0; i < 2; ++i) {
-            dp::options o;
-            o.rx_queues = 1;
-            o.tx_queues = 1;
-            o.rx = &sinks_[i];
-            o.tx = &sinks_[i];
-            o.cpus = {spread ? static_cast<int>(i) : 0};
-            auto d = h.open_datapath(devices[i], o);
-            if (!d)
-                fatal("open_datapath(adapter %u): %s", i, d.err().message.c_str());
-            paths_[i] = std::move(d).value();
-            path_ptr_[i].store(paths_[i].get(), std::memory_order_release);
-        }
-        forwarding_.store(true, std::memory_order_release);
-    }
-
-    /// Stops forwarding, waits until every forwarded packet's completion released its Rx
-    /// buffers, and closes both datapaths (each reports its leaks).
-    void close()
-    {
-        forwarding_.store(false, std::memory_order_release);
-        // A sink that saw forwarding_ set just before may still be sending: let it finish.
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (in_flight() != 0) {
-            if (std::chrono::steady_clock::now() > give_up)
-                bug("forwarded packets never completed");
-            std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        for (unsigned i = 0; i < 2; ++i) {
-            const dp::queue_stats rx = paths_[i]->rx_stats(0);
-            const dp::queue_stats tx = paths_[i]->tx_stats(0);
-            for (std::size_t r = 0; r < rx.rx_drops.size(); ++r)
-                rx_drops_[r] += rx.rx_drops[r];
-            for (std::size_t r = 0; r < tx.tx_drops.size(); ++r)
-                tx_drops_[r] += tx.tx_drops[r];
-            for (std::size_t r = 0; r < tx.bounces.size(); ++r)
-                bounces_[r] += tx.bounces[r];
-            rx_advances_ += rx.advances;
-            rx_packets_ += rx.packets;
-            tx_advances_ += tx.advances;
-            tx_packets_ += tx.packets;
-        }
-        // Both close while neither forwards: no completion can reach a closed datapath.
-        for (unsigned i = 0; i < 2; ++i) {
-            if (auto r = paths_[i]->close(); !r)
-                fatal("closing adapter %u's datapath: %s", i, r.err().message.c_str());
-        }
-        for (unsigned i = 0; i < 2; ++i) {
-            path_ptr_[i].store(nullptr, std::memory_order_release);
-            paths_[i].reset();
-        }
-    }
-
-    [[nodiscard]] std::uint64_t forwarded() const
-    {
-        return lanes_[0].sent.load(std::memory_order_acquire) +
-               lanes_[1].sent.load(std::memory_order_acquire);
-    }
-    /// Packets released unsent: (while not forwarding, because send refused them).
-    [[nodiscard]] std::pair<std::uint64_t, std::uint64_t> dropped() const
-    {
-        std::pair<std::uint64_t, std::uint64_t> d;
-        for (const lane& l : lanes_) {
-            d.first += l.idle_drops.load(std::memory_order_relaxed);
-            d.second += l.full_drops.load(std::memory_order_relaxed);
-        }
-        return d;
-    }
-
-    /// What the datapaths counted over every repetition, one line.
-    void print_stats() const
-    {
-        std::printf("netcx datapath counters (all runs): rx %llu packets in %llu advances, tx %llu "
-                    "packets in %llu advances; harness: %llu released unsent while not forwarding "
-                    "(open, close), %llu refused by send",
-                    static_cast<unsigned long long>(rx_packets_),
-                    static_cast<unsigned long long>(rx_advances_),
-                    static_cast<unsigned long long>(tx_packets_),
-                    static_cast<unsigned long long>(tx_advances_),
-                    static_cast<unsigned long long>(dropped().first),
-                    static_cast<unsigned long long>(dropped().second));
-        for (std::size_t r = 0; r < rx_drops_.size(); ++r) {
-            if (rx_drops_[r] != 0)
-                std::printf("; rx drop %s %llu", dp::to_string(static_cast<dp::rx_drop>(r)).data(),
-                            static_cast<unsigned long long>(rx_drops_[r]));
-        }
-        for (std::size_t r = 0; r < tx_drops_.size(); ++r) {
-            if (tx_drops_[r] != 0)
-                std::printf("; tx drop %s %llu", dp::to_string(static_cast<dp::tx_drop>(r)).data(),
-                            static_cast<unsigned long long>(tx_drops_[r]));
-        }
-        for (std::size_t r = 0; r < bounces_.size(); ++r) {
-            if (bounces_[r] != 0)
-                std::printf("; bounce %s %llu",
-                            dp::to_string(static_cast<dp::bounce_reason>(r)).data(),
-                            static_cast<unsigned long long>(bounces_[r]));
-        }
-        std::printf("\n");
-    }
-
-private:
-    friend class adapter_sinks;
-
-    [[nodiscard]] std::uint64_t in_flight() const
-    {
-        std::uint64_t n = 0;
-        for (const lane& l : lanes_)
-            n += l.sent.load(std::memory_order_acquire) -
-                 l.completed.load(std::memory_order_acquire);
-        return n;
-    }
-
-    /// The datapath of adapter i, waiting for open_datapath to return if its contexts already
-    /// deliver packets (they start inside open_datapath).
-    dp::datapath& path(unsigned i)
-    {
-        for (;;) {
-            if (dp::datapath* p = path_ptr_[i].load(std::memory_order_acquire))
-                return *p;
-            std::this_thread::yield();
-        }
-    }
-
-    void receive(unsigned from, std::span<const dp::rx_packet> packets,
-                 std::span<const dp::rx_fragment> fragments)
-    {
-        dp::datapath& self = path(from);
-        dp::datapath* out = path_ptr_[1 - from].load(std::memory_order_acquire);
-        lane& l = lanes_[from];
-        if (!forwarding_.load(std::memory_order_acquire) || out == nullptr) {
-            drop(from, self, packets, fragments, l.idle_drops);
-            return;
-        }
-        std::array<dp::tx_packet, chunk_packets>& tx_packets = l.tx_packets;
-        std::array<dp::tx_fragment, chunk_fragments>& tx_fragments = l.tx_fragments;
-        std::size_t p = 0;
-        while (p < packets.size()) {
-            // One chunk: as many packets as fit in both arrays.
-            const std::uint64_t cookie0 = l.sent.load(std::memory_order_relaxed);
-            if (cookie0 - l.completed.load(std::memory_order_acquire) >
-                lane_packet_slots - chunk_packets) [[unlikely]]
-                bug("more packets in flight than the harness has slots for");
-            std::uint32_t np = 0;
-            std::uint32_t nf = 0;
-            const std::size_t chunk_begin = p;
-            for (; p < packets.size() && np < chunk_packets; ++p, ++np) {
-                const dp::rx_packet& rp = packets[p];
-                if (nf + rp.fragment_count > chunk_fragments)
-                    break;
-                lane::packet_slot& slot = l.packets[(cookie0 + np) & (lane_packet_slots - 1)];
-                slot.first_fragment = l.next_fragment + nf;
-                slot.fragment_count = rp.fragment_count;
-                tx_packets[np] = {nf, rp.fragment_count, cookie0 + np};
-                for (std::uint32_t k = 0; k < rp.fragment_count; ++k, ++nf) {
-                    const dp::rx_fragment& rf = fragments[rp.first_fragment + k];
-                    l.fragments[(l.next_fragment + nf) & (lane_fragment_slots - 1)] = rf;
-                    tx_fragments[nf] = {rf.data, rf.length};
-                }
-            }
-            if (np == 0) [[unlikely]] { // a packet with more fragments than a chunk takes
-                drop(from, self, packets.subspan(p, 1), fragments, l.full_drops);
-                ++p;
-                continue;
-            }
-            const std::uint32_t accepted =
-                out->send(0, std::span(tx_packets.data(), np), std::span(tx_fragments.data(), nf));
-            std::uint32_t accepted_fragments = 0;
-            for (std::uint32_t k = 0; k < accepted; ++k)
-                accepted_fragments += tx_packets[k].fragment_count;
-            l.next_fragment += accepted_fragments;
-            l.sent.store(cookie0 + accepted, std::memory_order_release);
-            if (accepted < np) // Tx ring full: the rest is dropped, as testpmd frees it
-                drop(from, self, packets.subspan(chunk_begin + accepted, np - accepted), fragments,
-                     l.full_drops);
-        }
-    }
-
-    /// Releases `packets`' fragments (indices into `fragments`) back to adapter `from`.
-    void drop(unsigned from, dp::datapath& self, std::span<const dp::rx_packet> packets,
-              std::span<const dp::rx_fragment> fragments, std::atomic<std::uint64_t>& counter)
-    {
-        std::array<dp::rx_fragment, chunk_fragments>& batch = lanes_[from].dropped;
-        std::uint32_t n = 0;
-        for (const dp::rx_packet& rp : packets) {
-            for (std::uint32_t k = 0; k < rp.fragment_count; ++k) {
-                if (n == batch.size()) {
-                    self.release(std::span(batch.data(), n));
-                    n = 0;
-                }
-                batch[n++] = fragments[rp.first_fragment + k];
-            }
-        }
-        if (n != 0)
-            self.release(std::span(batch.data(), n));
-        counter.store(counter.load(std::memory_order_relaxed) + packets.size(),
-                      std::memory_order_relaxed);
-    }
-
-    void complete(unsigned tx_adapter, std::span<const std::uint64_t> cookies)
-    {
-        const unsigned from = 1 - tx_adapter;
-        lane& l = lanes_[from];
-        dp::datapath& owner = path(from);
-        std::array<dp::rx_fragment, chunk_fragments>& batch = l.done;
-        std::uint32_t n = 0;
-        for (const std::uint64_t cookie : cookies) {
-            const lane::packet_slot& slot = l.packets[cookie & (lane_packet_slots - 1)];
-            for (std::uint32_t k = 0; k < slot.fragment_count; ++k) {
-                if (n == batch.size()) {
-                    owner.release(std::span(batch.data(), n));
-                    n = 0;
-                }
-                batch[n++] = l.fragments[(slot.first_fragment + k) & (lane_fragment_slots - 1)];
-            }
-        }
-        if (n != 0)
-            owner.release(std::span(batch.data(), n));
-        l.completed.store(l.completed.load(std::memory_order_relaxed) + cookies.size(),
-                          std::memory_order_release);
-    }
-
-    std::array<adapter_sinks, 2> sinks_;
-    std::array<lane, 2> lanes_;
-    std::array<std::unique_ptr<dp::datapath>, 2> paths_;
-    std::array<std::atomic<dp::datapath*>, 2> path_ptr_{};
-    std::atomic<bool> forwarding_{false};
-    // Totals of the datapaths' counters, gathered at each close.
-    std::array<std::uint64_t, static_cast<std::size_t>(dp::rx_drop::count_)> rx_drops_{};
-    std::array<std::uint64_t, static_cast<std::size_t>(dp::tx_drop::count_)> tx_drops_{};
-    std::array<std::uint64_t, static_cast<std::size_t>(dp::bounce_reason::count_)> bounces_{};
-    std::uint64_t rx_advances_ = 0, rx_packets_ = 0, tx_advances_ = 0, tx_packets_ = 0;
-};
-
-void adapter_sinks::on_receive(std::uint32_t /*queue*/, std::span<const dp::rx_packet> packets,
-                               std::span<const dp::rx_fragment> fragments)
-{
-    fwd_.receive(index_, packets, fragments);
-}
-
-void adapter_sinks::on_complete(std::uint32_t /*queue*/, std::span<const std::uint64_t> cookies)
-{
-    fwd_.complete(index_, cookies);
-}
 
 /// The host with the built-in null driver and two started null devices.
 class netcx_ports {
 public:
-    explicit netcx_ports(bool spread) : spread_(spread)
+    netcx_ports()
     {
         netcx_register_builtin_drivers(host_);
         auto driver = host_.load_driver("null");
         if (!driver)
             fatal("loading the null driver: %s", driver.err().message.c_str());
         for (auto& device : devices_) {
-            auto d = host_.add_device(
-                *driver, {{"frame_size", std::to_string(packet_bytes)}, {"copy", "0"}});
+            auto d = host_.add_device(*driver, {{"frame_size", std::to_string(packet_bytes)},
+                                                {"copy", "0"},
+                                                {"burst", std::to_string(burst)}});
             if (!d)
                 fatal("adding a null device: %s", d.err().message.c_str());
             if (auto s = host_.start_device(*d); !s)
@@ -575,18 +291,48 @@ public:
         }
     }
 
-    /// Forwards for `seconds` (after a short settling time) and returns what was forwarded.
-    sample forward(double seconds)
+    /// Opens both datapaths on a polled context, polls it from this thread for `cycles` TSC
+    /// cycles (reading the clock every 64 polls, as the DPDK loop does), then closes them.
+    [[gnu::noinline]] sample forward(std::uint64_t cycles)
     {
-        fwd_.open(host_, devices_, spread_);
-        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // the rings fill, caches warm
-        const std::uint64_t p0 = fwd_.forwarded();
+        auto lcore = dp::context::create({"bench lcore", dp::context::mode::polled, -1});
+        std::array<std::unique_ptr<dp::datapath>, 2> paths;
+        for (unsigned i = 0; i < 2; ++i) {
+            dp::options o;
+            o.rx_queues = 1;
+            o.tx_queues = 1;
+            o.rx = &sinks_[i];
+            o.on = lcore;
+            auto d = host_.open_datapath(devices_[i], o);
+            if (!d)
+                fatal("open_datapath(adapter %u): %s", i, d.err().message.c_str());
+            paths[i] = std::move(d).value();
+        }
+        for (unsigned i = 0; i < 2; ++i) {
+            sinks_[i].self = paths[i].get();
+            sinks_[i].out = paths[1 - i].get();
+        }
+        for (unsigned i = 0; i < 1000; ++i) // the rings fill, the caches warm
+            (void)lcore->poll();
+        const std::uint64_t f0 = sinks_[0].forwarded + sinks_[1].forwarded;
         const std::uint64_t t0 = read_tsc();
-        std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-        const std::uint64_t p1 = fwd_.forwarded();
-        const std::uint64_t t1 = read_tsc();
-        fwd_.close();
-        return {p1 - p0, t1 - t0};
+        const std::uint64_t deadline = t0 + cycles;
+        std::uint64_t now = t0;
+        do {
+            for (unsigned i = 0; i < rounds_per_clock_read; ++i)
+                (void)lcore->poll();
+            now = read_tsc();
+        } while (now < deadline);
+        const std::uint64_t f1 = sinks_[0].forwarded + sinks_[1].forwarded;
+        for (unsigned i = 0; i < 2; ++i)
+            gather(*paths[i]);
+        // Both stop before either closes: no completion can reach a closed datapath.
+        for (auto& p : paths)
+            p->stop();
+        for (unsigned i = 0; i < 2; ++i)
+            if (auto r = paths[i]->close(); !r)
+                fatal("closing adapter %u's datapath: %s", i, r.err().message.c_str());
+        return {f1 - f0, now - t0};
     }
 
     [[nodiscard]] std::string plan_line() const
@@ -601,13 +347,56 @@ public:
                std::to_string(p->tx.fragment_ring_size.value);
     }
 
-    void print_stats() const { fwd_.print_stats(); }
+    /// What the datapaths counted over every run, one line.
+    void print_stats() const
+    {
+        std::printf("netcx datapath counters (all runs): rx %llu packets in %llu advances, tx %llu "
+                    "packets in %llu advances; %llu refused by send (Tx ring full)",
+                    static_cast<unsigned long long>(rx_packets_),
+                    static_cast<unsigned long long>(rx_advances_),
+                    static_cast<unsigned long long>(tx_packets_),
+                    static_cast<unsigned long long>(tx_advances_),
+                    static_cast<unsigned long long>(sinks_[0].refused + sinks_[1].refused));
+        for (std::size_t r = 0; r < rx_drops_.size(); ++r)
+            if (rx_drops_[r] != 0)
+                std::printf("; rx drop %s %llu", dp::to_string(static_cast<dp::rx_drop>(r)).data(),
+                            static_cast<unsigned long long>(rx_drops_[r]));
+        for (std::size_t r = 0; r < tx_drops_.size(); ++r)
+            if (tx_drops_[r] != 0)
+                std::printf("; tx drop %s %llu", dp::to_string(static_cast<dp::tx_drop>(r)).data(),
+                            static_cast<unsigned long long>(tx_drops_[r]));
+        for (std::size_t r = 0; r < bounces_.size(); ++r)
+            if (bounces_[r] != 0)
+                std::printf("; bounce %s %llu",
+                            dp::to_string(static_cast<dp::bounce_reason>(r)).data(),
+                            static_cast<unsigned long long>(bounces_[r]));
+        std::printf("\n");
+    }
 
 private:
-    bool spread_;
+    void gather(const dp::datapath& d)
+    {
+        const dp::queue_stats rx = d.rx_stats(0);
+        const dp::queue_stats tx = d.tx_stats(0);
+        for (std::size_t r = 0; r < rx.rx_drops.size(); ++r)
+            rx_drops_[r] += rx.rx_drops[r];
+        for (std::size_t r = 0; r < tx.tx_drops.size(); ++r)
+            tx_drops_[r] += tx.tx_drops[r];
+        for (std::size_t r = 0; r < tx.bounces.size(); ++r)
+            bounces_[r] += tx.bounces[r];
+        rx_advances_ += rx.advances;
+        rx_packets_ += rx.packets;
+        tx_advances_ += tx.advances;
+        tx_packets_ += tx.packets;
+    }
+
     netcx::host::host host_;
     std::array<netcx::host::device_id, 2> devices_{};
-    forwarder fwd_;
+    std::array<forward_sink, 2> sinks_;
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::rx_drop::count_)> rx_drops_{};
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::tx_drop::count_)> tx_drops_{};
+    std::array<std::uint64_t, static_cast<std::size_t>(dp::bounce_reason::count_)> bounces_{};
+    std::uint64_t rx_advances_ = 0, rx_packets_ = 0, tx_advances_ = 0, tx_packets_ = 0;
 };
 
 #endif // NETCX_BENCH_DATAPATH_NETCX
@@ -671,33 +460,40 @@ double run(const options& o, double tsc_hz)
 
     const dpdk_ports dpdk;
 #ifdef NETCX_BENCH_DATAPATH_NETCX
-    netcx_ports netcx(o.spread);
-    std::printf("netcx: null driver x 2 (frame_size %u, copy 0), 1 Rx + 1 Tx queue each, one "
-                "execution context per adapter (it polls both its queues) pinned to %s, zero-copy "
-                "forwarding in the rx_sink; %s\n",
-                packet_bytes,
-                o.spread ? "CPU i for adapter i (--spread: two cores)" : "CPU 0 (both contexts)",
-                netcx.plan_line().c_str());
+    netcx_ports netcx;
+    std::printf("netcx: null driver x 2 (frame_size %u, copy 0, burst %u), 1 Rx + 1 Tx queue "
+                "each, all four queues on one polled execution context driven by the main "
+                "thread (CPU 0), zero-copy forwarding in the rx_sink (datapath::forward; buffers "
+                "released by the Tx completion); %s\n",
+                packet_bytes, burst, netcx.plan_line().c_str());
 #else
     std::printf("netcx: not built (needs src/datapath and drivers/null); DPDK only\n");
 #endif
     std::fflush(stdout);
 
-    // Warm-up: one untimed run of each side.
+    // Warm-up: one untimed run of each side. Packets are counted over every run, warm-ups
+    // included, so a callgrind profile of forward() divides by the right number.
+    std::uint64_t dpdk_packets = 0, netcx_packets = 0;
     if (o.run_dpdk)
-        (void)dpdk.forward(run_cycles / 5);
+        dpdk_packets += dpdk.forward(run_cycles / 5).packets;
 #ifdef NETCX_BENCH_DATAPATH_NETCX
     if (o.run_netcx)
-        (void)netcx.forward(o.run_seconds() / 5);
+        netcx_packets += netcx.forward(run_cycles / 5).packets;
 #endif
 
     std::vector<double> d, n;
     for (unsigned rep = 0; rep < o.reps; ++rep) {
-        if (o.run_dpdk)
-            d.push_back(dpdk.forward(run_cycles).mpps(tsc_hz));
+        if (o.run_dpdk) {
+            const sample s = dpdk.forward(run_cycles);
+            dpdk_packets += s.packets;
+            d.push_back(s.mpps(tsc_hz));
+        }
 #ifdef NETCX_BENCH_DATAPATH_NETCX
-        if (o.run_netcx)
-            n.push_back(netcx.forward(o.run_seconds()).mpps(tsc_hz));
+        if (o.run_netcx) {
+            const sample s = netcx.forward(run_cycles);
+            netcx_packets += s.packets;
+            n.push_back(s.mpps(tsc_hz));
+        }
 #endif
     }
     if (dpdk.mbufs_available() != mbuf_count)
@@ -707,6 +503,9 @@ double run(const options& o, double tsc_hz)
         netcx.print_stats();
 #endif
 
+    std::printf("packets forwarded (all runs): dpdk %llu, netcx %llu\n",
+                static_cast<unsigned long long>(dpdk_packets),
+                static_cast<unsigned long long>(netcx_packets));
     const summary sd = summarize(d);
     const summary sn = summarize(n);
     std::printf("%-34s %4s  %-26s  %-26s  %10s\n", "case", "reps", "dpdk Mpps med [min-max]",
@@ -720,10 +519,8 @@ double run(const options& o, double tsc_hz)
     else
         std::snprintf(ns, sizeof ns, "%7.2f [%.2f-%.2f]", sn.median, sn.min, sn.max);
     const double ratio = sd.median > 0 ? sn.median / sd.median : 0.0;
-    std::printf("%-34s %4u  %-26s  %-26s  %10.2f\n",
-                o.spread ? "io forward, 64 B, burst 32, spread"
-                         : "io forward, 64 B, burst 32, 1 core",
-                o.reps, ds, ns, ratio);
+    std::printf("%-34s %4u  %-26s  %-26s  %10.2f\n", "io forward, 64 B, burst 32, 1 core", o.reps,
+                ds, ns, ratio);
     return ratio;
 }
 

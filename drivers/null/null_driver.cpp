@@ -9,8 +9,9 @@
 // Rx is system-managed without DMA (the identity space), Tx without DMA. Nothing ever waits, so
 // notifications are never needed: the framework polls again when it has posted buffers or sends.
 //
-// Parameters: frame_size (64; 14..1514), copy (1), rx (1; 0: receive nothing), rx_hint, tx_hint,
-// NetworkAddress.
+// Parameters: frame_size (64; 14..1514), copy (1), rx (1; 0: receive nothing), burst (0: fill
+// every posted fragment; N: at most N packets per Advance, as rx_burst's nb_pkts), rx_hint,
+// tx_hint, NetworkAddress.
 #include <netadaptercx.h>
 #include <ntddk.h>
 #include <wdf.h>
@@ -34,6 +35,7 @@ struct NULLNIC_ADAPTER_CONTEXT {
     ULONG frame_size;
     BOOLEAN copy;
     BOOLEAN receive;
+    ULONG burst;
     ULONG rx_hint, tx_hint;
     UCHAR mac[6];
     UCHAR frame[max_frame]; // the Rx template: broadcast, from mac, EtherType 0x88b5, zeros
@@ -82,8 +84,10 @@ VOID EvtRxAdvance(NETPACKETQUEUE queue)
         return;
     NET_RING* pr = q.pr;
     NET_RING* fr = q.fr;
-    const UINT32 n = std::min(NetRingGetRangeCount(pr, pr->BeginIndex, pr->EndIndex),
-                              NetRingGetRangeCount(fr, fr->BeginIndex, fr->EndIndex));
+    UINT32 n = std::min(NetRingGetRangeCount(pr, pr->BeginIndex, pr->EndIndex),
+                        NetRingGetRangeCount(fr, fr->BeginIndex, fr->EndIndex));
+    if (a.burst != 0)
+        n = std::min<UINT32>(n, a.burst);
     UINT32 p = pr->BeginIndex;
     UINT32 f = fr->BeginIndex;
     NET_PACKET_LAYOUT layout{};
@@ -221,6 +225,7 @@ NTSTATUS read_configuration(NETADAPTER adapter, NULLNIC_ADAPTER_CONTEXT& a)
     a.frame_size = query_ulong(c, L"frame_size", 64);
     a.copy = query_ulong(c, L"copy", 1) != 0;
     a.receive = query_ulong(c, L"rx", 1) != 0;
+    a.burst = query_ulong(c, L"burst", 0);
     a.rx_hint = query_ulong(c, L"rx_hint", 0);
     a.tx_hint = query_ulong(c, L"tx_hint", 0);
     ULONG length = 0;

@@ -27,12 +27,14 @@ bool round_up(std::size_t bytes, std::size_t page, std::size_t& out) noexcept
     return true;
 }
 
-void* map_anonymous(std::size_t bytes, bool huge) noexcept
+void* map_anonymous(std::size_t bytes, bool huge, bool low = false) noexcept
 {
     // No MAP_NORESERVE: hugetlb pages must be reserved now, or a later touch dies of SIGBUS.
     int flags = MAP_PRIVATE | MAP_ANONYMOUS;
     if (huge)
         flags |= MAP_HUGETLB | (21 << MAP_HUGE_SHIFT);
+    if (low)
+        flags |= MAP_32BIT; // the first 2 GiB of the address space
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, flags, -1, 0);
     return p == MAP_FAILED ? nullptr : p;
 }
@@ -70,7 +72,11 @@ result<memory_region> memory_region::allocate(const system_memory_request& rq)
     std::size_t bytes = 0;
     void* p = nullptr;
     std::size_t page = small_page;
-    if (rq.pages != page_policy::small) {
+    const bool low = rq.end_below != ~std::uint64_t{0};
+    if (low && rq.pages == page_policy::huge_required)
+        return fail(status::not_supported, "system memory: hugepages cannot be placed below {:#x}",
+                    rq.end_below);
+    if (rq.pages != page_policy::small && !low) {
         if (!round_up(rq.bytes, huge_page, bytes))
             return fail(status::integer_overflow, "system memory: {} bytes overflows", rq.bytes);
         p = map_anonymous(bytes, true);
@@ -90,10 +96,17 @@ result<memory_region> memory_region::allocate(const system_memory_request& rq)
     if (p == nullptr) {
         if (!round_up(rq.bytes, small_page, bytes))
             return fail(status::integer_overflow, "system memory: {} bytes overflows", rq.bytes);
-        p = map_anonymous(bytes, false);
+        p = map_anonymous(bytes, false, low);
         if (p == nullptr)
-            return fail(status::no_memory, "system memory: mmap of {} bytes failed: {}", bytes,
-                        std::strerror(errno));
+            return fail(status::no_memory, "system memory: mmap of {} bytes{} failed: {}", bytes,
+                        low ? " in the low 2 GiB" : "", std::strerror(errno));
+        if (low && reinterpret_cast<std::uintptr_t>(p) + bytes - 1 > rq.end_below) {
+            ::munmap(p, bytes);
+            return fail(status::not_supported,
+                        "system memory: {} bytes cannot be placed below {:#x} (the lowest the "
+                        "kernel gives is the first 2 GiB)",
+                        bytes, rq.end_below);
+        }
     }
     int node = rq.numa_node;
     if (node != any_numa_node)

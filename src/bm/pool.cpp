@@ -113,7 +113,12 @@ result<std::unique_ptr<pool>> pool::create(const pool_config& c)
         p->region_ = c.memory;
         offset = c.memory_offset;
     } else {
-        auto r = memory_region::allocate({static_cast<std::size_t>(bytes), c.numa_node, c.pages});
+        // On the identity space the buffers' virtual addresses are what the device sees: keep
+        // them within its reach.
+        const bool identity = c.space == nullptr || c.space->name() == "identity";
+        const std::uint64_t below = identity ? to_u64(c.max_logical_address) : ~std::uint64_t{0};
+        auto r =
+            memory_region::allocate({static_cast<std::size_t>(bytes), c.numa_node, c.pages, below});
         if (!r)
             return error{r.code(), fmt::format("pool '{}': {}", c.name, r.err().message)};
         p->owned_region_.emplace(std::move(r).value());

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Execution contexts: one thread polling one or more queue engines (NetAdapterCx's
-// ExecutionContext::Poll).
+// Execution contexts: what polls queue engines (NetAdapterCx's ExecutionContext::Poll). A context
+// is threaded (its own thread) or polled (the caller's thread calls poll_once), and serves any
+// number of engines, from one or several datapaths, attached and detached while it runs.
 //
-//   EvtStart for every queue, then loop:
-//     poll each engine (pre-advance work, EvtAdvance, post-advance work)
-//     a full pass did no work -> arm every engine (EvtSetNotificationEnabled(TRUE), Tx only with
-//       packets in flight), poll once more; still nothing -> sleep until woken
-//     woken -> disarm (framework state only: the driver disarms itself before notifying)
-//   stop requested: every engine stops (EvtCancel, Advance until every element is back, EvtStop)
+// Threaded loop:
+//   run pending attach/detach commands (EvtStart / cancel-drain-EvtStop happen on this thread)
+//   poll each engine (pre-advance work, EvtAdvance, post-advance work)
+//   a full pass did no work -> arm every engine (EvtSetNotificationEnabled(TRUE), Tx only with
+//     packets in flight), poll once more; still nothing -> sleep until woken
+//   woken -> disarm (framework state only: the driver disarms itself before notifying)
 //
 // Sleeping: `sleeping_` is set with a read-modify-write, then every engine is asked whether work
 // arrived (a send, a release); producers publish their work, then read `sleeping_` with a
@@ -17,11 +18,16 @@
 // fences: TSan does not model atomic_thread_fence.) The wait itself is a futex
 // (std::atomic::wait on a generation counter).
 //
-// Context: the engines run only on this thread; wake() from any thread.
+// `current()` is the context running on this thread (set while it polls): a buffer released on
+// its owner's context goes straight into that context's cache, without the depot's lock.
+//
+// Context: engines run only on the context's thread; attach/detach on the control path (for a
+// polled context, the thread that polls it); wake() from any thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,15 +51,17 @@ public:
 
 class execution_context {
 public:
-    execution_context(std::string name, int cpu) : name_(std::move(name)), cpu_(cpu) {}
-    ~execution_context() { join(); }
+    execution_context(std::string name, int cpu, bool threaded);
+    ~execution_context();
     execution_context(const execution_context&) = delete;
     execution_context& operator=(const execution_context&) = delete;
 
-    void add(queue_engine* e) { engines_.push_back(e); }
-    void run();
-    /// Asks the thread to stop its queues and waits for it.
-    void join() noexcept;
+    /// EvtStart for each engine, then polls them (on the context; waits for it when threaded).
+    void attach(const std::vector<queue_engine*>& engines);
+    /// Stops each engine (EvtCancel, drain, EvtStop) on the context and forgets it; waits.
+    void detach(const std::vector<queue_engine*>& engines);
+    /// Polled contexts: one pass over every engine; true if anything moved.
+    bool poll_once() noexcept;
 
     /// Wakes the thread if it sleeps (any thread). Callers publish their work first.
     void wake() noexcept
@@ -61,7 +69,9 @@ public:
         if (sleeping_.fetch_add(0, std::memory_order_acq_rel) != 0)
             wake_slow();
     }
+    [[nodiscard]] static execution_context* current() noexcept { return current_; }
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
+    [[nodiscard]] bool threaded() const noexcept { return threaded_; }
     /// Times the thread went to sleep (tests check an idle context sleeps).
     [[nodiscard]] std::uint64_t sleeps() const noexcept
     {
@@ -69,13 +79,29 @@ public:
     }
 
 private:
+    struct command {
+        bool attach;
+        std::vector<queue_engine*> engines;
+        std::atomic<bool> done{false};
+    };
+
     void loop() noexcept;
+    bool pass() noexcept;
+    void run_commands() noexcept;
+    void execute(command& c) noexcept;
+    void submit(command& c);
     void wake_slow() noexcept;
+
+    static thread_local execution_context* current_;
 
     std::string name_;
     int cpu_;
-    std::vector<queue_engine*> engines_;
+    bool threaded_;
+    std::vector<queue_engine*> engines_; // the context's thread only
     std::thread thread_;
+    std::mutex commands_lock_;
+    std::vector<command*> commands_; // under commands_lock_
+    std::atomic<bool> commands_pending_{false};
     std::atomic<bool> stop_{false};
     std::atomic<std::uint32_t> sleeping_{0};
     std::atomic<std::uint32_t> generation_{0};

@@ -127,11 +127,26 @@ TEST(PoolCreate, ThirtyTwoBitIommuDeviceGetsAddressesBelowFourGiB)
     EXPECT_EQ(mmu.live_mappings(), 0u) << "destroying the pool unmaps it";
 }
 
-TEST(PoolCreate, BuffersAboveTheDevicesReachAreRefused)
+TEST(PoolCreate, SystemMemoryForAThirtyTwoBitDeviceOnTheIdentitySpaceLiesBelow4GiB)
+{
+    auto c = config(16, 2048);
+    c.max_logical_address = logical_address{0xffffffff};
+    auto p = pool::create(c);
+    ASSERT_TRUE(p.ok()) << p.err().message;
+    for (std::uint32_t i = 0; i < 16; ++i)
+        EXPECT_LE(reinterpret_cast<std::uintptr_t>((*p)->va(buffer_index{i})) + 2047, 0xffffffffU);
+}
+
+TEST(PoolCreate, BorrowedBuffersAboveTheDevicesReachAreRefused)
 {
     test::log_capture cap;
+    // An ordinary mapping: on x86-64 Linux user mappings lie far above 4 GiB.
+    auto high = memory_region::allocate({1 << 20, any_numa_node, page_policy::small});
+    ASSERT_TRUE(high.ok());
+    ASSERT_GT(reinterpret_cast<std::uintptr_t>(high->base()), 0xffffffffU);
     auto c = config(16, 2048);
-    c.max_logical_address = logical_address{0xffffffff}; // identity space: user VAs are above 4 GiB
+    c.memory = &*high;
+    c.max_logical_address = logical_address{0xffffffff};
     auto p = pool::create(c);
     ASSERT_FALSE(p.ok());
     EXPECT_EQ(p.code(), status::address_unreachable);

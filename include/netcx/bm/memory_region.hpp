@@ -32,6 +32,9 @@ struct system_memory_request {
     std::size_t bytes = 0;
     int numa_node = any_numa_node;
     page_policy pages = page_policy::huge_preferred;
+    /// The region must end at or below this virtual address (a device on the identity space
+    /// with a 32-bit reach): small pages in the low 2 GiB (MAP_32BIT), or not_supported.
+    std::uint64_t end_below = ~std::uint64_t{0};
 };
 
 /// A contiguous virtual range. Move-only; unmaps system memory on destruction.

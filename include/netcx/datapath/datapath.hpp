@@ -12,16 +12,20 @@
 ///       EvtAdvance, complete [OSReserved0, BeginIndex) to the tx_sink.
 /// Closing cancels, drains every element back, stops the queues and reports leaks.
 ///
-/// Context: `send` from one thread per Tx queue; `release` from any thread; sinks are called on
-/// the queue's execution context.
+/// Context: `send` and `alloc_tx` from one thread per Tx queue; `release` from any thread; sinks
+/// are called on the queue's execution context.
 #pragma once
 
 #include <netcx/base/status.hpp>
+#include <netcx/bm/memory_region.hpp>
+#include <netcx/bm/plan.hpp>
+#include <netcx/bm/pool.hpp>
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,6 +53,16 @@ struct rx_packet {
 struct tx_fragment {
     const std::byte* data = nullptr;
     std::uint32_t length = 0;
+    /// A buffer the framework releases once the packet completes: a received fragment's token
+    /// (forwarding zero-copy) or an allocated Tx buffer's. Zero: the payload is the caller's.
+    buffer_token buffer;
+};
+
+/// A Tx buffer from the adapter's size classes, in memory the device reaches as it is.
+struct tx_buffer {
+    std::byte* data = nullptr;  ///< PayloadBackfill bytes already reserved before it
+    std::uint32_t capacity = 0; ///< bytes usable from `data`
+    buffer_token token;         ///< put it in the tx_fragment, or release it if unsent
 };
 
 struct tx_packet {
@@ -108,13 +122,32 @@ public:
     virtual void on_complete(std::uint32_t queue, std::span<const std::uint64_t> cookies) = 0;
 };
 
+class context;
+
+/// A pool's figures, for reports.
+struct pool_report {
+    std::string name;
+    bm::pool_stats stats;
+    std::uint32_t buffers = 0;
+    std::string held; ///< leak_report::describe() of what is out of the pool ("" if nothing)
+};
+
 struct options {
     std::uint32_t rx_queues = 1;
     std::uint32_t tx_queues = 1;
     rx_sink* rx = nullptr; ///< required if rx_queues > 0
     tx_sink* tx = nullptr; ///< optional
+    /// Every queue on this context (shared with other datapaths, threaded or polled by the
+    /// caller). Null: one threaded context per queue pair, pinned by `cpus`.
+    std::shared_ptr<context> on;
     std::vector<int> cpus; ///< pin context i to cpus[i % size]; empty: no pinning
     bool verifier = false; ///< also on with the device parameter verifier=1
+    /// Registration mode: the protocol's regions (borrowed, they outlive the datapath). The Rx
+    /// pools are carved from the first large enough when the plan says rx.memory "registered";
+    /// Tx payloads inside them are sent without a copy when the device reaches them.
+    std::vector<const bm::memory_region*> registered;
+    /// The plan to build (negotiated with a protocol); unset: the adapter's default plan.
+    std::optional<bm::buffer_plan> plan;
 };
 
 class datapath {
@@ -124,12 +157,35 @@ public:
     /// Payloads must stay valid until their completion.
     virtual std::uint32_t send(std::uint32_t queue, std::span<const tx_packet> packets,
                                std::span<const tx_fragment> fragments) noexcept = 0;
-    /// Gives received fragments back (any thread).
+    /// Sends received packets out of Tx queue `queue` as they are, zero-copy (io-forward, a
+    /// bridge, an echo): each fragment's buffer goes with it and is released when the packet
+    /// completes (cookie 0). Returns how many were accepted; the rest are still the caller's.
+    virtual std::uint32_t forward(std::uint32_t queue, std::span<const rx_packet> packets,
+                                  std::span<const rx_fragment> fragments) noexcept = 0;
+    /// Gives received fragments back (any thread; cheapest on the Rx queue's own context).
     virtual void release(std::span<const rx_fragment> fragments) noexcept = 0;
+    /// Gives buffers back by token: received fragments, or Tx buffers that were not sent.
+    virtual void release(std::span<const buffer_token> tokens) noexcept = 0;
+    /// Allocates Tx buffers of at least `bytes` each from the smallest size class that fits
+    /// (from queue `queue`'s sending thread); returns how many (all or none; none if no class is
+    /// large enough or the class ran dry).
+    virtual std::uint32_t alloc_tx(std::uint32_t queue, std::uint32_t bytes,
+                                   std::span<tx_buffer> out) noexcept = 0;
+    /// Every pool's figures (Rx, Tx size classes, bounce), for reports.
+    [[nodiscard]] virtual std::vector<pool_report> pools() const = 0;
+    /// Whether registered region `i` (options::registered) still lends buffers: carved Rx
+    /// buffers, or sends from it not yet completed.
+    [[nodiscard]] virtual bool region_busy(std::size_t i) const noexcept = 0;
     [[nodiscard]] virtual queue_stats rx_stats(std::uint32_t queue) const = 0;
     [[nodiscard]] virtual queue_stats tx_stats(std::uint32_t queue) const = 0;
-    /// Stops every queue (cancel, drain, EvtStop) and releases the pools; reports buffers still
-    /// held. Called by the destructor if not before.
+    /// Buffers the caller holds now: received and not released, Tx buffers allocated and neither
+    /// completed nor released.
+    [[nodiscard]] virtual std::uint64_t held() const noexcept = 0;
+    /// Stops every queue (EvtCancel, drain, EvtStop). The pools stay: held buffers can still be
+    /// released. Sends are refused from now on.
+    virtual void stop() noexcept = 0;
+    /// Stops every queue if not yet and releases the pools; reports buffers still held (their
+    /// memory stays mapped). Called by the destructor if not before.
     virtual result<void> close() = 0;
 };
 
