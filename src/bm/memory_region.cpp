@@ -7,6 +7,7 @@
 
 #include <netcx/base/fault.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <numa.h>
@@ -87,9 +88,10 @@ result<memory_region> memory_region::allocate(const system_memory_request& rq)
                         "system memory: {} bytes of 2 MiB hugepages unavailable ({}); reserve "
                         "some with /proc/sys/vm/nr_hugepages",
                         bytes, std::strerror(errno));
-        } else {
+        } else if (static std::atomic<bool> said{false}; !said.exchange(true)) {
             log(log_level::info,
-                "system memory: no 2 MiB hugepages free for {} bytes ({}); using 4 KiB pages",
+                "system memory: no 2 MiB hugepages free for {} bytes ({}); using 4 KiB pages "
+                "(said once per process)",
                 bytes, std::strerror(errno));
         }
     }

@@ -328,6 +328,7 @@ result<void> datapath_impl::close()
     for (buffer_owner* o : owners_)
         owners::remove(*o);
     owners_.clear();
+    owners::quiesce(); // a release still inside one of them finishes first
     for (packet_queue* q : queues_) {
         q->set_context(nullptr);
         if (!q->deleting())

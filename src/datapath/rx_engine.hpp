@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace netcx::datapath {
@@ -64,10 +65,19 @@ public:
     /// Its entry in the token table (the datapath adds it, and sets its context).
     [[nodiscard]] buffer_owner& owner() noexcept { return owner_; }
 
+    /// EvtStart, then buffers go to the driver at once (post, EvtAdvance): a frame that arrives
+    /// as soon as the datapath is open finds them. What the driver returns is drained at the
+    /// first poll (no callback runs before open returns).
+    void start() noexcept override
+    {
+        engine_base::start();
+        (void)(driver_managed() ? post_empty() : post());
+        refused_at_start_ = !advance();
+    }
     bool poll() noexcept override
     {
         bool work = driver_managed() ? post_empty() : post();
-        const bool accepted = advance();
+        const bool accepted = advance() && !std::exchange(refused_at_start_, false);
         work |= driver_managed() ? drain_driver(accepted) : drain(accepted);
         return work;
     }
@@ -515,6 +525,7 @@ private:
     std::uint32_t headroom_ = 0;
     std::uint32_t capacity_;
     bool stopping_ = false;
+    bool refused_at_start_ = false; // the verifier refused the Advance that start() made
     buffer_owner owner_;
     std::uint64_t seen_returned_ = 0;
     // Driver-managed: the return table.

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <mutex>
+#include <thread>
 
 namespace netcx::datapath {
 namespace {
@@ -33,6 +34,20 @@ bool add(buffer_owner& o)
         }
     }
     return false;
+}
+
+namespace {
+std::atomic<std::uint32_t> epoch{0};
+std::array<std::atomic<std::uint32_t>, 2> releasing{}; // releases in progress, per epoch parity
+std::mutex quiesce_lock;
+} // namespace
+
+void quiesce() noexcept
+{
+    const std::lock_guard g{quiesce_lock};
+    const std::uint32_t old = epoch.fetch_add(1, std::memory_order_seq_cst);
+    while (releasing[old & 1].load(std::memory_order_seq_cst) != 0)
+        std::this_thread::yield();
 }
 
 void remove(const buffer_owner& o) noexcept
@@ -103,8 +118,28 @@ private:
 
 } // namespace
 
+namespace {
+
+/// Counts a release in the current epoch for its duration (see owners::quiesce).
+class releasing_scope {
+public:
+    releasing_scope() noexcept : parity_(owners::epoch.load(std::memory_order_seq_cst) & 1)
+    {
+        owners::releasing[parity_].fetch_add(1, std::memory_order_seq_cst);
+    }
+    ~releasing_scope() { owners::releasing[parity_].fetch_sub(1, std::memory_order_seq_cst); }
+    releasing_scope(const releasing_scope&) = delete;
+    releasing_scope& operator=(const releasing_scope&) = delete;
+
+private:
+    std::uint32_t parity_;
+};
+
+} // namespace
+
 void release_tokens(std::span<const buffer_token> tokens, std::string_view who) noexcept
 {
+    const releasing_scope scope;
     execution_context* const here = execution_context::current();
     run r{who};
     for (std::size_t i = 0; i < tokens.size();) {

@@ -81,6 +81,11 @@ namespace owners {
 bool add(buffer_owner& o);
 /// Control path: removes `o`; its tokens now name nothing.
 void remove(const buffer_owner& o) noexcept;
+/// Control path, after `remove`: waits until no release that may have found a removed owner is
+/// still running, so the owner's pools can go. (A release is a reader in the style of RCU: it
+/// counts itself in the current epoch's counter; this flips the epoch and waits for the old
+/// counter to drain, so new releases never delay it.)
+void quiesce() noexcept;
 
 /// The table itself: a lookup is one acquire load (entries change on the control path only).
 extern std::array<std::atomic<buffer_owner*>, max_owners> table;
