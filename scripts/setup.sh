@@ -10,6 +10,7 @@ packages=(
   libbenchmark-dev libdpdk-dev           # benchmarks (DPDK is the peer we measure against)
   libnuma-dev libfmt-dev libcli11-dev    # library dependencies
   nlohmann-json3-dev                     # JSON output (plans, reports)
+  libpcap-dev tshark                     # capture: pcapng read back by libpcap and tshark in tests
   valgrind clang-format                  # callgrind for the benchmarks; the format check
 )
 
