@@ -18,8 +18,10 @@ build-%: setup
 test-%: build-%
 	@ctest --preset $* -j $(JOBS)
 
-# Until the main job exists (`netcx run`), the main job is the pool benchmark.
-run: bench-pool
+# The main job: `netcx run`'s default (two simnic adapters on a wire, pktgen on one, echo on the
+# other, 3 s), then its report.
+run: build-release
+	@build/release/tools/netcx/netcx run
 
 test: $(addprefix test-,$(PRESETS_TESTED))
 	@echo "make test: debug, release, asan and tsan suites passed"

@@ -2,6 +2,7 @@
 // netcx: the command-line front end of the framework. Each subcommand lives in its own file;
 // this one only registers them and maps command-line errors to exit code 2.
 #include "plan_command.hpp"
+#include "run_command.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,8 @@ int main(int argc, char** argv)
 
     netcx::tool::plan_options plan;
     const CLI::App* plan_command = netcx::tool::add_plan_command(app, plan);
+    netcx::tool::run_options run;
+    const CLI::App* run_command = netcx::tool::add_run_command(app, run);
 
     try {
         app.parse(argc, argv);
@@ -28,6 +31,8 @@ int main(int argc, char** argv)
 
     if (plan_command->parsed())
         return netcx::tool::run_plan(plan, std::cout, std::cerr);
-    std::cerr << "A subcommand is required (plan)\nRun with --help for more information.\n";
+    if (run_command->parsed())
+        return netcx::tool::run_run(run, std::cout, std::cerr);
+    std::cerr << "A subcommand is required (plan, run)\nRun with --help for more information.\n";
     return 2;
 }
