@@ -140,23 +140,12 @@ public:
     std::uint32_t send(std::uint32_t queue, std::span<const tx_packet> packets,
                        std::span<const tx_fragment> fragments) noexcept override
     {
-        if (stopped_.load(std::memory_order_relaxed) || queue >= tx_.size())
-            return 0;
-        const std::uint32_t n = tx_[queue]->send(packets, fragments);
-        if (n != 0)
-            tx_context_[queue]->wake();
-        return n;
+        return send_any(queue, packets, fragments);
     }
-
     std::uint32_t forward(std::uint32_t queue, std::span<const rx_packet> packets,
                           std::span<const rx_fragment> fragments) noexcept override
     {
-        if (stopped_.load(std::memory_order_relaxed) || queue >= tx_.size())
-            return 0;
-        const std::uint32_t n = tx_[queue]->send(packets, fragments);
-        if (n != 0)
-            tx_context_[queue]->wake();
-        return n;
+        return send_any(queue, packets, fragments);
     }
 
     void release(std::span<const rx_fragment> fragments) noexcept override
@@ -200,6 +189,17 @@ public:
     result<void> build(adapter::adapter& a, const bm::buffer_plan& plan);
 
 private:
+    template <class P, class F>
+    std::uint32_t send_any(std::uint32_t queue, std::span<const P> packets,
+                           std::span<const F> fragments) noexcept
+    {
+        if (stopped_.load(std::memory_order_relaxed) || queue >= tx_.size())
+            return 0;
+        const std::uint32_t n = tx_[queue]->send(packets, fragments);
+        if (n != 0)
+            tx_context_[queue]->wake();
+        return n;
+    }
     result<void> build_rx_pools(adapter::adapter& a, const bm::buffer_plan& plan, bool verify);
     result<void> build_tx(adapter::adapter& a, const bm::buffer_plan& plan, bool verify);
     result<bm::pool*> add_pool(const bm::pool_config& c);

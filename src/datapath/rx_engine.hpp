@@ -281,9 +281,23 @@ private:
         return fragment_rule(p);
     }
 
-    /// Hands packet `p`'s fragments to the protocol (appends to the batch).
-    NETCX_ALWAYS_INLINE std::uint32_t indicate(const NET_PACKET& p, std::uint32_t& np,
-                                               std::uint32_t& nf) noexcept
+    /// The drained range is the framework's again; the batch goes to the protocol.
+    void finish_drain(std::uint32_t pe, std::uint32_t fe, std::uint32_t np, std::uint32_t nf,
+                      std::uint64_t bytes) noexcept
+    {
+        pr_->OSReserved0 = pe;
+        fr_->OSReserved0 = fe;
+        if (np != 0) {
+            bump(stats_.packets, np);
+            bump(stats_.bytes, bytes);
+            sink_.on_receive(index_, {packets_.data(), np}, {fragments_.data(), nf});
+        }
+    }
+
+    /// Appends packet `p` to the batch; `make(j, f)` gives the rx_fragment of fragment slot j.
+    template <class Make>
+    NETCX_ALWAYS_INLINE std::uint32_t append(const NET_PACKET& p, std::uint32_t& np,
+                                             std::uint32_t& nf, Make&& make) noexcept
     {
         const std::uint32_t mask = fr_->ElementIndexMask;
         rx_packet& out = packets_[np++];
@@ -294,15 +308,22 @@ private:
         for (std::uint32_t k = 0, j = p.FragmentIndex; k < p.FragmentCount;
              ++k, j = (j + 1) & mask) {
             const NET_FRAGMENT& f = *fragment(j);
-            const bm::buffer_index b = slot_buffer_[j];
-            pool_->set_holder(b, {bm::owner::protocol, static_cast<std::uint16_t>(index_)});
-            fragments_[nf++] = {pool_->va(b) + headroom_ + f.Offset,
-                                static_cast<std::uint32_t>(f.ValidLength),
-                                make_token(owner_.id, bm::to_u32(b))};
+            fragments_[nf++] = make(j, f);
             len += static_cast<std::uint32_t>(f.ValidLength);
         }
         out.length = len;
         return len;
+    }
+
+    /// System-managed: hands packet `p`'s buffers to the protocol.
+    std::uint32_t indicate(const NET_PACKET& p, std::uint32_t& np, std::uint32_t& nf) noexcept
+    {
+        return append(p, np, nf, [this](std::uint32_t j, const NET_FRAGMENT& f) -> rx_fragment {
+            const bm::buffer_index b = slot_buffer_[j];
+            pool_->set_holder(b, {bm::owner::protocol, static_cast<std::uint16_t>(index_)});
+            return {pool_->va(b) + headroom_ + f.Offset, static_cast<std::uint32_t>(f.ValidLength),
+                    make_token(owner_.id, bm::to_u32(b))};
+        });
     }
 
     // Packets normally name the returned fragments in order, each once: the fast path checks
@@ -412,13 +433,7 @@ private:
         }
         if (nb != 0)
             (void)cache_->free_bulk({back, nb});
-        pr_->OSReserved0 = pe;
-        fr_->OSReserved0 = fe;
-        if (np != 0) {
-            bump(stats_.packets, np);
-            bump(stats_.bytes, bytes);
-            sink_.on_receive(index_, {packets_.data(), np}, {fragments_.data(), nf});
-        }
+        finish_drain(pe, fe, np, nf, bytes);
         return true;
     }
 
@@ -479,14 +494,7 @@ private:
                 give_back(p, fb, returned);
                 continue;
             }
-            rx_packet& out = packets_[np++];
-            out.first_fragment = nf;
-            out.fragment_count = p.FragmentCount;
-            out.layer2_type = p.Layout.Layer2Type;
-            std::uint32_t len = 0;
-            for (std::uint32_t k = 0, j = p.FragmentIndex; k < p.FragmentCount;
-                 ++k, j = (j + 1) & mask) {
-                const NET_FRAGMENT& f = *fragment(j);
+            bytes += append(p, np, nf, [this](std::uint32_t j, const NET_FRAGMENT& f) {
                 const std::uint32_t slot = free_slots_.back();
                 free_slots_.pop_back();
                 const std::uint32_t generation =
@@ -494,23 +502,14 @@ private:
                 handles_[slot] = return_context(j);
                 states_[slot].store((generation << 1) | 1U, std::memory_order_release);
                 indicated_[j] = 1;
-                fragments_[nf++] = {va(j) + f.Offset, static_cast<std::uint32_t>(f.ValidLength),
-                                    make_slot_token(owner_.id, slot, generation)};
-                len += static_cast<std::uint32_t>(f.ValidLength);
-            }
-            out.length = len;
-            bytes += len;
+                return rx_fragment{va(j) + f.Offset, static_cast<std::uint32_t>(f.ValidLength),
+                                   make_slot_token(owner_.id, slot, generation)};
+            });
         }
         // Fragments no packet took (indicated or dropped) stay with the driver.
         for (std::uint32_t i = fb; i != fe; i = (i + 1) & mask)
             indicated_[i] = 0;
-        pr_->OSReserved0 = pe;
-        fr_->OSReserved0 = fe;
-        if (np != 0) {
-            bump(stats_.packets, np);
-            bump(stats_.bytes, bytes);
-            sink_.on_receive(index_, {packets_.data(), np}, {fragments_.data(), nf});
-        }
+        finish_drain(pe, fe, np, nf, bytes);
         return true;
     }
 

@@ -4,6 +4,8 @@
 // Registration's refusals: one named error and one log line each.
 #include <netcx/bm/plan.hpp>
 
+#include "support/seed_nic.hpp"
+
 #include "support/log_capture.hpp"
 
 #include <gtest/gtest.h>
@@ -21,20 +23,8 @@ constexpr std::uint64_t mib = 1u << 20;
 constexpr std::uint64_t high = 0x7f0000000000; // where a 64-bit process's mappings live
 constexpr std::uint64_t low = 0x10000000;      // below 4 GiB
 
-/// The seed driver's capabilities: system-managed Rx and Tx, both DMA-mapped on a 64-bit
-/// identity space. One Rx queue's pool: 2 x 512 buffers x 1536 bytes + 64 = 1.5 MiB + 64.
-nic_constraints seed_like()
-{
-    nic_constraints n;
-    n.rx.dma_mapped = true;
-    n.rx.alignment = 64;
-    n.rx.ring_hint = 512;
-    n.rx.max_frame_size = 1514 + 4 + 8;
-    n.tx.dma_mapped = true;
-    n.tx.ring_hint = 256;
-    n.tx.max_frame_size = 1514;
-    return n;
-}
+// seed_like(): one Rx queue's pool is 2 x 512 buffers x 1536 bytes + 64 = 1.5 MiB + 64.
+using test::seed_like;
 
 /// A 32-bit device on the identity space (simnic address_width=32 dma=identity).
 nic_constraints thirty_two_bit()

@@ -2,6 +2,8 @@
 // The buffer plan: each rule, its reason, and the text and JSON forms `netcx plan` prints.
 #include <netcx/bm/plan.hpp>
 
+#include "support/seed_nic.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -14,19 +16,7 @@ namespace {
 
 constexpr std::uint64_t all_ones = ~std::uint64_t{0};
 
-/// The seed driver's capabilities: system-managed Rx and Tx, both DMA-mapped on a 64-bit enabler.
-nic_constraints seed_like()
-{
-    nic_constraints n;
-    n.rx.dma_mapped = true;
-    n.rx.alignment = 64;
-    n.rx.ring_hint = 512;
-    n.rx.max_frame_size = 1514 + 4 + 8;
-    n.tx.dma_mapped = true;
-    n.tx.ring_hint = 256;
-    n.tx.max_frame_size = 1514;
-    return n;
-}
+using test::seed_like;
 
 bool has(const std::string& text, std::string_view needle)
 {
