@@ -16,7 +16,7 @@ void add(std::atomic<std::uint64_t>& c, std::uint64_t n) noexcept
     c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
 }
 constexpr std::uint64_t stall_limit_ns = 2'000'000'000; // no Tx buffer for this long: give up
-constexpr std::uint64_t window_stall_ns = 50'000'000;   // window full, nothing back: send anyway
+constexpr std::uint64_t window_stall_ns = 250'000'000;  // window full, nothing back: reopen it
 } // namespace
 
 result<std::unique_ptr<builtin>> pktgen::make(const params& p)
@@ -182,6 +182,7 @@ void pktgen::run() noexcept
     pthread_setname_np(pthread_self(), "pktgen");
     const std::uint64_t start = now_ns();
     std::uint64_t last = start, stall_since = 0;
+    window_since_ = start;
     double tokens = 1;
     std::uint32_t q = 0;
     while (!stop_.load(std::memory_order_acquire)) {

@@ -220,5 +220,31 @@ TEST(Pktgen, CountsWhatNeverCameBackAfterTheGrace)
     EXPECT_EQ(r.lost, 50u);
 }
 
+TEST(Pktgen, AWindowBoundsFramesOutAndReopensWhenNothingComesBack)
+{
+    auto g = made({{"count", "200"}, {"window", "64"}, {"grace_ms", "50"}});
+    test::fake_binding b{*g}; // no loopback: nothing ever comes back
+    start(*g, b);
+    std::this_thread::sleep_for(100ms); // well inside the 250 ms a full window waits
+    EXPECT_EQ(b.sent().size(), 64u) << "closed loop: the window is full";
+    // The window reopens after a while without progress, so a lost frame never stalls pktgen.
+    ASSERT_TRUE(within(5s, [&] { return g->done(); }));
+    g->stop();
+    EXPECT_EQ(g->report().sent, 200u);
+    EXPECT_EQ(g->report().lost, 200u);
+}
+
+TEST(Pktgen, AWindowLosesNothingWhenFramesComeBack)
+{
+    auto g = made({{"count", "2000"}, {"window", "32"}});
+    test::fake_binding b{*g};
+    b.loopback(true);
+    start(*g, b);
+    ASSERT_TRUE(within(5s, [&] { return g->done(); }));
+    g->stop();
+    EXPECT_EQ(g->report().received, 2000u);
+    EXPECT_EQ(g->report().lost, 0u);
+}
+
 } // namespace
 } // namespace netcx::protocols
