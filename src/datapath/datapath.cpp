@@ -182,6 +182,11 @@ public:
 
     std::vector<pool_report> pools() const override;
     bool region_busy(std::size_t i) const noexcept override;
+    void unregister_region(std::size_t i) noexcept override
+    {
+        if (i < regions_.size())
+            regions_[i].active.store(false, std::memory_order_release);
+    }
     std::uint64_t held() const noexcept override;
     void stop() noexcept override;
     result<void> close() override;
@@ -216,8 +221,8 @@ private:
     std::vector<std::unique_ptr<tx_engine>> tx_;
     std::vector<std::shared_ptr<context>> contexts_;
     std::vector<execution_context*> rx_context_, tx_context_;
-    std::vector<buffer_owner*> owners_; // entered in the token table
-    std::vector<tx_region> regions_;
+    std::vector<buffer_owner*> owners_;  // entered in the token table
+    std::deque<tx_region> regions_;      // stable: the Tx engines point at it
     std::vector<std::size_t> rx_region_; // per Rx queue: the region its pool is carved from
     std::vector<std::uint32_t> classes_; // Tx size classes, ascending
     std::uint32_t backfill_ = 0;
@@ -480,7 +485,7 @@ result<void> datapath_impl::build_tx(adapter::adapter& a, const bm::buffer_plan&
     backfill_ = lim.backfill;
 
     for (const bm::memory_region* m : options_.registered) {
-        tx_region g;
+        tx_region& g = regions_.emplace_back();
         g.base = m->base();
         g.size = m->size();
         if (lim.dma && !lim.identity) {
@@ -493,7 +498,6 @@ result<void> datapath_impl::build_tx(adapter::adapter& a, const bm::buffer_plan&
             g.reachable =
                 reinterpret_cast<std::uintptr_t>(g.base) + g.size - 1 <= lim.max_logical_address;
         }
-        regions_.push_back(std::move(g));
     }
     lim.regions = &regions_;
 

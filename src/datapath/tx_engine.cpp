@@ -274,7 +274,7 @@ std::optional<bounce_reason> tx_engine::place_slow(const tx_fragment& it, bool f
     } else if (limits_.identity) {
         la = a;
     } else {
-        const std::vector<tx_region>* rs = limits_.regions;
+        const std::deque<tx_region>* rs = limits_.regions;
         std::size_t r = 0;
         for (; rs != nullptr && r < rs->size(); ++r) {
             const tx_region& g = (*rs)[r];
@@ -282,7 +282,8 @@ std::optional<bounce_reason> tx_engine::place_slow(const tx_fragment& it, bool f
                 static_cast<std::size_t>(data - g.base) <= g.size - len)
                 break;
         }
-        if (rs == nullptr || r == rs->size() || !(*rs)[r].mapping)
+        if (rs == nullptr || r == rs->size() || !(*rs)[r].mapping ||
+            !(*rs)[r].active.load(std::memory_order_acquire))
             return bounce_reason::unmapped;
         const tx_region& g = (*rs)[r];
         if (!g.reachable)

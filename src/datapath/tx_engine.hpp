@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <span>
 #include <vector>
@@ -34,6 +35,9 @@ struct tx_region {
     std::size_t size = 0;
     std::unique_ptr<bm::dma_mapping> mapping; ///< null: LA = VA (identity) or no DMA
     bool reachable = true;                    ///< ends at or below the device's reach
+    /// Cleared when the protocol unregisters it: sends from it bounce from then on (the mapping
+    /// stays until close, for a send placed just before).
+    std::atomic<bool> active{true};
 };
 
 struct tx_limits {
@@ -42,10 +46,10 @@ struct tx_limits {
     std::uint32_t alignment = 1;
     std::uint64_t max_fragments = ~std::uint64_t{0};
     std::uint64_t max_logical_address = ~std::uint64_t{0};
-    bool dma = false;                                // fragments need logical addresses
-    bool identity = true;                            // the device's space is LA = VA
-    bm::address_space* space = nullptr;              // the device's
-    const std::vector<tx_region>* regions = nullptr; // registered memory
+    bool dma = false;                               // fragments need logical addresses
+    bool identity = true;                           // the device's space is LA = VA
+    bm::address_space* space = nullptr;             // the device's
+    const std::deque<tx_region>* regions = nullptr; // registered memory
 };
 
 std::uint32_t ring_pow2(std::uint32_t n) noexcept;

@@ -164,6 +164,8 @@ public:
                         "(an Rx pool is carved from it, or sends from it are in flight)",
                         adapter_, index, regions_[index].size(),
                         static_cast<const void*>(regions_[index].base()));
+        if (dp_)
+            dp_->unregister_region(index);
         unregistered_[index] = true;
         return {};
     }

@@ -216,6 +216,14 @@ TEST_F(RegistrationTest, UnregisterIsRefusedWhileTheRxPoolIsCarvedFromTheRange)
     EXPECT_EQ(bounces(b->stats()), 0u);
     auto ok = b->unregister_memory(1);
     EXPECT_TRUE(ok.ok()) << ok.err().message;
+    // Unregistered, the range is the protocol's own memory again: a send from it is bounced.
+    fill_frame(tx_range.base(), size, 8);
+    const protocol::tx_packet p2{0, 1, 8};
+    send_all(*b, {&p2, 1}, {&f, 1});
+    ASSERT_TRUE(eventually([&] { return r.completed() == 2 && r.received() == 2; }));
+    EXPECT_EQ(r.frames().at(1), expected_frame(size, 8));
+    EXPECT_EQ(b->stats().tx.bounces[static_cast<std::size_t>(datapath::bounce_reason::unmapped)],
+              1u);
     auto twice = b->unregister_memory(1);
     ASSERT_FALSE(twice.ok());
     EXPECT_EQ(twice.err().code, status::invalid_parameter);

@@ -176,6 +176,9 @@ public:
     /// Whether registered region `i` (options::registered) still lends buffers: carved Rx
     /// buffers, or sends from it not yet completed.
     [[nodiscard]] virtual bool region_busy(std::size_t i) const noexcept = 0;
+    /// Registered region `i` is the protocol's alone again: sends from it are bounced from now
+    /// on (the caller checked region_busy first).
+    virtual void unregister_region(std::size_t i) noexcept = 0;
     [[nodiscard]] virtual queue_stats rx_stats(std::uint32_t queue) const = 0;
     [[nodiscard]] virtual queue_stats tx_stats(std::uint32_t queue) const = 0;
     /// Buffers the caller holds now: received and not released, Tx buffers allocated and neither
