@@ -27,7 +27,9 @@
 //
 // Parameters: address_width (64), alignment (1), max_sg (8), max_frame (1514), rx_mode
 // (system|system_nodma|driver), rx_hint / tx_hint (ring sizes, 0: the framework's), wire, loopback
-// (0), link (1), NetworkAddress.
+// (0), link (1), NetworkAddress, bad_rx_address (0; N: behind an IOMMU, every Nth Rx descriptor
+// carries an address nothing maps, as a driver bug or a stale mapping would: the DMA-fault path
+// end to end).
 //
 // Context: Advance, Cancel and SetNotificationEnabled of one queue are serialized by the framework;
 // the return callback (driver mode) may run on any thread (the free list has a lock).
@@ -91,6 +93,7 @@ struct device_state {
     std::unique_ptr<sim::nic> nic;
     rx_mode mode = rx_mode::system_dma;
     ULONG rx_hint = 0, tx_hint = 0;
+    ULONG bad_rx_address = 0; // every Nth Rx descriptor's address is wrong (0: never)
     UCHAR mac[6] = {};
     bool mac_configured = false;             // NetworkAddress was given
     std::unique_ptr<driver_buffers> buffers; // driver mode; outlives the datapath
@@ -121,6 +124,7 @@ struct queue_state {
     std::vector<sim::tx_descriptor> tx_post;
     std::vector<sim::tx_completion> tx_done;
     std::vector<std::uint32_t> rx_buffer; // driver mode: fragment slot -> buffer index
+    std::uint64_t rx_posted = 0;          // descriptors handed to the model
 };
 struct SIMNIC_QUEUE_CONTEXT {
     queue_state* state;
@@ -180,6 +184,7 @@ NTSTATUS read_configuration(NETADAPTER adapter, sim::config& cfg, device_state& 
     cfg.link_up = query_ulong(c, L"link", 1) != 0;
     cfg.wire = query_string(c, L"wire");
     dev.rx_hint = query_ulong(c, L"rx_hint", 0);
+    dev.bad_rx_address = query_ulong(c, L"bad_rx_address", 0);
     dev.tx_hint = query_ulong(c, L"tx_hint", 0);
     const std::string mode = query_string(c, L"rx_mode");
     if (mode.empty() || mode == "system")
@@ -294,6 +299,10 @@ void rx_post(queue_state& q)
             f->Offset = 0;
             len = static_cast<std::uint32_t>(f->Capacity);
         }
+        // Behind an IOMMU only: without one a wrong address is memory corruption, not a fault.
+        if (q.dev->bad_rx_address != 0 && q.dev->nic->through_iommu() &&
+            ++q.rx_posted % q.dev->bad_rx_address == 0)
+            iova ^= std::uint64_t{1} << (q.dev->nic->cfg().address_width - 1); // nothing maps it
         q.rx_post[k++] = sim::rx_descriptor{iova, len, i};
     }
     if (g.owns_lock())

@@ -133,6 +133,8 @@ public:
     nic& operator=(const nic&) = delete;
 
     [[nodiscard]] const config& cfg() const noexcept { return cfg_; }
+    /// Whether its DMA goes through an IOMMU (else an address is a host virtual address).
+    [[nodiscard]] bool through_iommu() const noexcept { return dma_.through_iommu(); }
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
     /// A serial number unique in the process (the default MAC is derived from it).
     [[nodiscard]] std::uint32_t serial() const noexcept { return serial_; }
