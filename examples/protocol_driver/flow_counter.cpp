@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -96,9 +97,10 @@ bool wait_for(F&& done) // polls up to 2 s
 bool send_frames(protocol::binding& b)
 {
     for (std::uint32_t sent = 0; sent < frames_to_send; ++sent) {
-        protocol::tx_buffer buf; // none while the class is dry: completions free buffers
-        if (!wait_for([&] { return b.alloc(0, frame_size, {&buf, 1}) == 1; }))
+        std::optional<protocol::tx_buffer> got; // none while the class is dry: completions free
+        if (!wait_for([&] { return (got = b.alloc_one(0, frame_size)).has_value(); }))
             return false;
+        const protocol::tx_buffer& buf = *got;
         std::fill_n(buf.data, frame_size, std::byte{0});
         std::fill_n(buf.data, 6, std::byte{0xff}); // destination: broadcast
         const std::uint16_t type = ether_types[sent % ether_types.size()];
@@ -108,7 +110,7 @@ bool send_frames(protocol::binding& b)
         const protocol::tx_fragment frag{buf.data, frame_size, buf.token};
         const protocol::tx_packet pkt{0, 1, sent}; // cookie: the frame's number
         if (!wait_for([&] { return b.send(0, {&pkt, 1}, {&frag, 1}) == 1; })) { // ring full
-            b.release(std::span{&buf.token, 1}); // not sent: still ours to give back
+            b.release(buf.token); // not sent: still ours to give back
             return false;
         }
     }

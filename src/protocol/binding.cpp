@@ -211,6 +211,14 @@ private:
 
 } // namespace
 
+void protocol_driver::on_receive(binding& b, std::uint32_t queue,
+                                 std::span<const rx_packet> packets,
+                                 std::span<const rx_fragment> fragments)
+{
+    (void)queue, (void)packets;
+    b.release(fragments);
+}
+
 // The default: as sends whose fragments carry the received buffers (for bindings that are not
 // the framework's, such as tests' fakes).
 std::uint32_t binding::forward(std::uint32_t queue, std::span<const rx_packet> packets,

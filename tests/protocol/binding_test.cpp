@@ -377,5 +377,36 @@ TEST_F(BindingTest, RefusesBadRegisteredRangesNamingTheRule)
     EXPECT_TRUE((*b)->unbind(1s).ok());
 }
 
+/// Only sends: on_receive is the default, which releases what arrives.
+class sender final : public protocol::protocol_driver {
+public:
+    std::string_view name() const noexcept override { return "sender"; }
+};
+
+TEST_F(BindingTest, ASendOnlyProtocolGetsWhatArrivesReleasedForIt)
+{
+    const auto d = started_device("simnic", {{"dma", "iommu"}, {"loopback", "1"}});
+    sender s;
+    auto b = bound(d, s);
+    ASSERT_NE(b, nullptr);
+    constexpr std::uint32_t n = 50, size = 128;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const auto buf = b->alloc_one(0, size);
+        ASSERT_TRUE(buf.has_value());
+        EXPECT_GE(buf->capacity, size);
+        std::memset(buf->data, 0xff, size);
+        const protocol::tx_fragment f{buf->data, size, buf->token};
+        const protocol::tx_packet p{0, 1, i};
+        if (b->send(0, {&p, 1}, {&f, 1}) == 0) {
+            b->release(buf->token); // not sent: given back by token
+            --i;
+        }
+    }
+    EXPECT_TRUE(eventually([&] { return b->stats().rx.packets == n; }));
+    EXPECT_FALSE(b->alloc_one(0, 1u << 20).has_value()) << "no class holds a megabyte";
+    const auto u = b->unbind(1s); // nothing held: the default released every fragment
+    EXPECT_TRUE(u.ok()) << u.err().message;
+}
+
 } // namespace
 } // namespace netcx::test

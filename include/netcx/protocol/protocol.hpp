@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,9 +71,10 @@ class protocol_driver {
 public:
     virtual ~protocol_driver() = default;
     [[nodiscard]] virtual std::string_view name() const noexcept = 0;
-    /// Received packets. Each fragment is the protocol's until released through `b`.
+    /// Received packets. Each fragment is the protocol's until released through `b`. The
+    /// default (a protocol that only sends) releases them all.
     virtual void on_receive(binding& b, std::uint32_t queue, std::span<const rx_packet> packets,
-                            std::span<const rx_fragment> fragments) = 0;
+                            std::span<const rx_fragment> fragments);
     /// These sends completed (or were dropped: the binding's Tx stats say why).
     virtual void on_complete(binding& b, std::uint32_t queue,
                              std::span<const std::uint64_t> cookies)
@@ -103,6 +105,12 @@ public:
     /// Tx buffers of at least `bytes` from the adapter's size classes (all or none).
     virtual std::uint32_t alloc(std::uint32_t queue, std::uint32_t bytes,
                                 std::span<tx_buffer> out) noexcept = 0;
+    /// One Tx buffer; nullopt when none is free or no class is large enough.
+    std::optional<tx_buffer> alloc_one(std::uint32_t queue, std::uint32_t bytes) noexcept
+    {
+        tx_buffer b;
+        return alloc(queue, bytes, {&b, 1}) == 1 ? std::optional{b} : std::nullopt;
+    }
     /// Queues packets; returns how many were accepted (the rest: try again after completions).
     virtual std::uint32_t send(std::uint32_t queue, std::span<const tx_packet> packets,
                                std::span<const tx_fragment> fragments) noexcept = 0;
@@ -112,6 +120,8 @@ public:
                                   std::span<const rx_fragment> fragments) noexcept;
     virtual void release(std::span<const rx_fragment> fragments) noexcept = 0;
     virtual void release(std::span<const buffer_token> tokens) noexcept = 0;
+    /// One buffer (a Tx buffer that was not sent, a kept fragment's token).
+    void release(buffer_token token) noexcept { release(std::span{&token, 1}); }
 
     [[nodiscard]] virtual binding_stats stats() const = 0;
 
