@@ -2,10 +2,13 @@
 // protocol::bind end to end over simnic: send and receive through a binding, unbind with held
 // buffers (busy, named, memory not freed) and with a release from another thread during the wait,
 // releases from a thread that is not the context, preferences honoured (headroom, Tx size
-// classes), a shared polled context across two bindings, and every refusal of bind.
+// classes), a shared polled context across two bindings, a send-only protocol, and every
+// refusal of bind.
 #include "protocol_fixture.hpp"
 
 #include <netcx/datapath/context.hpp>
+
+#include <cstring>
 
 namespace netcx::test {
 namespace {
