@@ -101,9 +101,10 @@ void ProtocolsE2E::round_trip(std::uint64_t count)
     EXPECT_EQ(r.duplicates, 0u);
     EXPECT_EQ(r.foreign, 0u);
     EXPECT_TRUE(r.has_latency);
-    EXPECT_EQ(echo->report().forwarded, count);
     unbound(bg);
     unbound(be);
+    // Read once its queues stopped: a callback may still be counting what pktgen already has.
+    EXPECT_EQ(echo->report().forwarded, count);
 }
 
 TEST_F(ProtocolsE2E, PktgenThroughEchoWithinOneTxPool)
@@ -215,11 +216,12 @@ TEST_F(ProtocolsE2E, BridgeForwardsBetweenTwoWires)
     EXPECT_EQ(r.received, 400u);
     EXPECT_EQ(r.lost, 0u);
     EXPECT_EQ(r.integrity_errors, 0u);
-    EXPECT_EQ(br->report().forwarded, 800u); // each frame crosses it twice
     unbound(ba);
     unbound(bb);
     unbound(bc);
     unbound(bd);
+    // Read once its queues stopped: a callback may still be counting what pktgen already has.
+    EXPECT_EQ(br->report().forwarded, 800u); // each frame crosses it twice
 }
 
 } // namespace
