@@ -35,17 +35,12 @@
 //   --quick: 3 repetitions of short runs (a smoke test of a few seconds).
 //   --only: run one side (profiling, e.g. under valgrind --tool=callgrind); the ratio is 0.00.
 // The EAL's runtime directory (/var/run/dpdk/netcx-dp-<pid>) is removed at exit.
-//
-// The netcx side needs the datapath framework and the null driver; a build without them
-// (NETCX_BENCH_DATAPATH_NETCX undefined) measures DPDK alone and reports a ratio of 0.00.
-#ifdef NETCX_BENCH_DATAPATH_NETCX
 #include "bench_util.hpp"
 
 #include <netcx/datapath/context.hpp>
 #include <netcx/datapath/datapath.hpp>
 #include <netcx/drivers/builtin.hpp>
 #include <netcx/host/host.hpp>
-#endif
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -243,7 +238,6 @@ private:
 // ---------------------------------------------------------------------------------------------
 // netcx: two null adapters on one polled execution context, each adapter's Rx forwarded
 // zero-copy out of the other's Tx.
-#ifdef NETCX_BENCH_DATAPATH_NETCX
 namespace dp = netcx::datapath;
 
 /// Adapter i's Rx sink: forwards each received batch out of adapter 1 - i as it is
@@ -399,8 +393,6 @@ private:
     std::uint64_t rx_advances_ = 0, rx_packets_ = 0, tx_advances_ = 0, tx_packets_ = 0;
 };
 
-#endif // NETCX_BENCH_DATAPATH_NETCX
-
 // ---------------------------------------------------------------------------------------------
 // EAL set-up and the report.
 
@@ -459,16 +451,12 @@ double run(const options& o, double tsc_hz)
                 o.quick ? " (--quick)" : "");
 
     const dpdk_ports dpdk;
-#ifdef NETCX_BENCH_DATAPATH_NETCX
     netcx_ports netcx;
     std::printf("netcx: null driver x 2 (frame_size %u, copy 0, burst %u), 1 Rx + 1 Tx queue "
                 "each, all four queues on one polled execution context driven by the main "
                 "thread (CPU 0), zero-copy forwarding in the rx_sink (datapath::forward; buffers "
                 "released by the Tx completion); %s\n",
                 packet_bytes, burst, netcx.plan_line().c_str());
-#else
-    std::printf("netcx: not built (needs src/datapath and drivers/null); DPDK only\n");
-#endif
     std::fflush(stdout);
 
     // Warm-up: one untimed run of each side. Packets are counted over every run, warm-ups
@@ -476,10 +464,8 @@ double run(const options& o, double tsc_hz)
     std::uint64_t dpdk_packets = 0, netcx_packets = 0;
     if (o.run_dpdk)
         dpdk_packets += dpdk.forward(run_cycles / 5).packets;
-#ifdef NETCX_BENCH_DATAPATH_NETCX
     if (o.run_netcx)
         netcx_packets += netcx.forward(run_cycles / 5).packets;
-#endif
 
     std::vector<double> d, n;
     for (unsigned rep = 0; rep < o.reps; ++rep) {
@@ -488,20 +474,16 @@ double run(const options& o, double tsc_hz)
             dpdk_packets += s.packets;
             d.push_back(s.mpps(tsc_hz));
         }
-#ifdef NETCX_BENCH_DATAPATH_NETCX
         if (o.run_netcx) {
             const sample s = netcx.forward(run_cycles);
             netcx_packets += s.packets;
             n.push_back(s.mpps(tsc_hz));
         }
-#endif
     }
     if (dpdk.mbufs_available() != mbuf_count)
         bug("DPDK mbufs missing after the runs");
-#ifdef NETCX_BENCH_DATAPATH_NETCX
     if (o.run_netcx)
         netcx.print_stats();
-#endif
 
     std::printf("packets forwarded (all runs): dpdk %llu, netcx %llu\n",
                 static_cast<unsigned long long>(dpdk_packets),
