@@ -61,7 +61,8 @@ void remove(const buffer_owner& o) noexcept
 
 namespace {
 
-/// A run of buffers of one owner, given back together.
+/// A run of buffers of one owner, given back together from a thread that is not the owner's
+/// context: pool buffers through the depot, driver slots to the driver.
 class run {
 public:
     explicit run(std::string_view who) : who_(who) {}
@@ -95,11 +96,7 @@ public:
         const buffer_owner& o = *owner_;
         if (o.pool == nullptr) {
             o.rx->slots_freed({slots_.data(), n_});
-        } else if (execution_context* ec = o.context.load(std::memory_order_acquire);
-                   ec != nullptr && ec == execution_context::current()) {
-            // On the owner's own context: straight into its cache (no lock, no wake-up).
-            (void)o.cache->free_bulk({buffers_.data(), n_});
-        } else {
+        } else { // not the owner's context (release_tokens serves that one itself)
             (void)o.pool->free_unattached({buffers_.data(), n_});
             if (o.rx != nullptr)
                 o.rx->on_returned(n_);
