@@ -109,7 +109,9 @@ struct host::impl {
             return std::move(d_r).err();
         const device_record& d = **d_r;
         if (!d.started)
-            return fail(status::invalid_parameter, "driver '{}': {}: {}: the device is not started",
+            return fail(status::invalid_parameter,
+                        "driver '{}': {}: {}: the device is not started (its capabilities are set "
+                        "when it starts)",
                         driver_name(d), d.name, api);
         if (d.device->net_adapter == nullptr)
             return fail(status::invalid_parameter,
@@ -480,19 +482,7 @@ result<bm::buffer_plan> host::plan(device_id device) const
         p.errors.push_back(d.start_error->message);
         return p;
     }
-    if (!d.started)
-        return fail(status::invalid_parameter,
-                    "driver '{}': {}: plan: the device is not started (its capabilities are set "
-                    "when it starts)",
-                    impl_->driver_name(d), d.name);
-    const adapter::adapter* a = d.device->net_adapter;
-    if (a == nullptr)
-        return fail(status::invalid_parameter,
-                    "driver '{}': {}: plan: the adapter was deleted by its driver",
-                    impl_->driver_name(d), d.name);
-    bm::buffer_plan p = bm::make_plan(to_nic_constraints(*a));
-    p.adapter = a->name();
-    return p;
+    return plan(device, bm::protocol_preferences{}); // no preferences: the defaults' plan
 }
 
 result<bm::nic_constraints> host::constraints(device_id device) const
