@@ -57,22 +57,41 @@ tx_fragment as_tx(const rx_fragment& f) noexcept
     return {f.data, f.length, f.token};
 }
 
+/// The packets up to the first that names fragments outside the span (that one is logged): what
+/// came before it goes out, it and the rest are not accepted.
+template <class P>
+std::span<const P> well_formed(std::span<const P> packets, std::size_t fragments,
+                               std::string_view queue) noexcept
+{
+    for (std::size_t i = 0; i < packets.size(); ++i) {
+        const P& p = packets[i];
+        if (std::size_t{p.first_fragment} + p.fragment_count > fragments) {
+            log(log_level::error,
+                "{}: send: packet {} names fragments [{}, {}) of a span of {}; not sent", queue, i,
+                p.first_fragment, p.first_fragment + p.fragment_count, fragments);
+            return packets.first(i);
+        }
+    }
+    return packets;
+}
+
 } // namespace
 
 std::uint32_t tx_engine::send(std::span<const tx_packet> packets,
                               std::span<const tx_fragment> fragments) noexcept
 {
-    return send_any(packets, fragments);
+    return send_any(well_formed(packets, fragments.size(), q_.name()), fragments);
 }
 
 std::uint32_t tx_engine::send(std::span<const rx_packet> packets,
                               std::span<const rx_fragment> fragments) noexcept
 {
-    return send_any(packets, fragments);
+    return send_any(well_formed(packets, fragments.size(), q_.name()), fragments);
 }
 
 // Producer: every item of the accepted packets goes into the ring with one publish. On the
 // queue's own context with nothing queued before, packets go straight onto the rings instead.
+// Packets name fragments inside the span (send checked).
 template <class P, class F>
 std::uint32_t tx_engine::send_any(std::span<const P> packets, std::span<const F> fragments) noexcept
 {
@@ -87,13 +106,6 @@ std::uint32_t tx_engine::send_any(std::span<const P> packets, std::span<const F>
         for (std::size_t i = accepted; i < packets.size(); ++i) {
             const P& p = packets[i];
             const std::uint32_t k = p.fragment_count;
-            if (std::size_t{p.first_fragment} + k > fragments.size()) {
-                log(log_level::error,
-                    "{}: send: packet {} names fragments [{}, {}) of a span of {}; not sent",
-                    q_.name(), i, p.first_fragment, p.first_fragment + k, fragments.size());
-                packets = packets.first(i); // stop here; what came before goes out
-                break;
-            }
             // Nothing to send, or more fragments than a ring holds: one item that completes as
             // a drop (length 0: zero_length, ~0: oversize; its buffers are released now).
             const bool whole = k != 0 && k <= scratch_.size();
@@ -128,12 +140,6 @@ std::uint32_t tx_engine::send_direct(std::span<const P> packets,
     std::uint32_t accepted = plain_ ? send_plain(packets, fragments) : 0;
     for (const P& p : packets.subspan(accepted)) {
         const std::uint32_t k = p.fragment_count;
-        if (std::size_t{p.first_fragment} + k > fragments.size()) {
-            log(log_level::error,
-                "{}: send: packet {} names fragments [{}, {}) of a span of {}; not sent", q_.name(),
-                accepted, p.first_fragment, p.first_fragment + k, fragments.size());
-            break;
-        }
         const F* f = fragments.data() + p.first_fragment;
         const auto frag = [f](std::uint32_t j) { return as_tx(f[j]); };
         if (k > placed_.size()) // more fragments than a ring holds
@@ -166,7 +172,7 @@ std::uint32_t tx_engine::send_plain(std::span<const P> packets,
     std::uint32_t n = 0;
     for (; n < packets.size() && n < room; ++n) {
         const P& p = packets[n];
-        if (p.fragment_count != 1 || p.first_fragment >= fragments.size())
+        if (p.fragment_count != 1)
             break;
         const tx_fragment f = as_tx(fragments[p.first_fragment]);
         if (f.length == 0 || f.length > max_frame)

@@ -149,6 +149,20 @@ TEST_F(DatapathTest, ZeroLengthAndOversizePacketsAreDroppedAndStillComplete)
     EXPECT_EQ(rx_.count(), 0U);
 }
 
+TEST_F(DatapathTest, APacketNamingFragmentsOutsideTheSpanStopsTheSendThere)
+{
+    open();
+    const auto a = pattern(100, 1), b = pattern(100, 2);
+    const datapath::tx_fragment fs[2] = {{a.data(), 100}, {b.data(), 100}};
+    // The second packet names fragments [1, 3) of two: it and what follows are not accepted.
+    const datapath::tx_packet ps[3] = {{0, 1, 1}, {1, 2, 2}, {1, 1, 3}};
+    EXPECT_EQ(dp_->send(0, ps, fs), 1U);
+    EXPECT_TRUE(log_.has("send: packet 1 names fragments [1, 3) of a span of 2; not sent"))
+        << log_.all();
+    ASSERT_TRUE(wait_until([&] { return rx_.count() == 1; }));
+    EXPECT_EQ(dp_->tx_stats(0).packets, 1U);
+}
+
 TEST_F(DatapathTest, StopCompletesWhatTheDriverHeldAsCancelled)
 {
     open({{"hold_tx", "1"}});
