@@ -166,14 +166,6 @@ protected:
         return std::move(dp).value();
     }
 
-    /// Waits until `dp`'s Rx queue has posted buffers to the device: a NIC drops what arrives
-    /// before that, as hardware does. The count of Advances rises as one begins, so the second
-    /// beginning means the first (which posted) has ended.
-    static void wait_rx_ready(datapath::datapath& dp)
-    {
-        EXPECT_TRUE(eventually([&] { return dp.rx_stats(0).advances >= 2; }));
-    }
-
     /// Sends `packets` in bursts of `burst`, each once `received()` has caught up with what was
     /// sent, so a receiver's ring never overflows (a device drops what finds no buffer).
     template <class Received>

@@ -60,7 +60,6 @@ protected:
         auto dp_a = open(a, rx_a, tx_a);
         auto dp_b = open(b, rx_b, tx_b);
         ASSERT_TRUE(dp_a && dp_b);
-        wait_rx_ready(*dp_b);
         send_paced(*dp_a, f.packets, f.fragments, [&] { return rx_b.count(); });
         EXPECT_TRUE(eventually([&] { return rx_b.count() >= f.packets.size(); }))
             << "received " << rx_b.count() << " of " << f.packets.size() << "; Rx advances "
@@ -178,7 +177,6 @@ TEST_F(SimnicTest, DriverManagedRxMovesPacketsOrIsRefusedByName)
     counting_tx_sink tx_b;
     auto dp_b = open(b, rx_b, tx_b);
     rx.attach(dp->get());
-    wait_rx_ready(**dp);
     frames f{100, 200};
     send_paced(*dp_b, f.packets, f.fragments, [&] { return rx.count(); });
     EXPECT_TRUE(eventually([&] { return rx.count() >= 100; }));
@@ -197,7 +195,6 @@ TEST_F(SimnicTest, ALoopbackDeviceReceivesWhatItSends)
     counting_tx_sink tx;
     auto dp = open(d, rx, tx);
     ASSERT_TRUE(dp);
-    wait_rx_ready(*dp);
     frames f{300, 64};
     send_paced(*dp, f.packets, f.fragments, [&] { return rx.count(); });
     EXPECT_TRUE(eventually([&] { return rx.count() >= 300 && tx.count() >= 300; }));
@@ -309,7 +306,6 @@ TEST_F(SimnicTest, TheSharedObjectDriverMovesPackets)
     counting_tx_sink tx;
     auto dp = open(*dev, rx, tx);
     ASSERT_TRUE(dp);
-    wait_rx_ready(*dp);
     frames f{50, 80};
     send_paced(*dp, f.packets, f.fragments, [&] { return rx.count(); });
     EXPECT_TRUE(eventually([&] { return rx.count() >= 50; }));

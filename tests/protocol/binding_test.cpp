@@ -25,7 +25,6 @@ TEST_F(BindingTest, SendsAndReceivesOnALoopbackThenUnbinds)
     ASSERT_NE(b, nullptr);
     EXPECT_EQ(b->adapter(), b->plan().adapter);
     EXPECT_EQ(&b->protocol(), &r);
-    wait_ready(*b);
 
     constexpr std::uint32_t n = 200, size = 300;
     send_allocated(*b, n, size, [&] { return r.received(); });
@@ -71,7 +70,6 @@ TEST_F(BindingTest, UnbindWithHeldBuffersIsBusyNamesThemAndKeepsTheMemory)
     recorder r{keep_policy::hold};
     auto b = bound(d, r);
     ASSERT_NE(b, nullptr);
-    wait_ready(*b);
     constexpr std::uint32_t n = 8, size = 200;
     send_allocated(*b, n, size, [&] { return r.received(); });
     const auto held = r.held();
@@ -121,7 +119,6 @@ TEST_F(BindingTest, UnbindWaitsForAReleaseFromAnotherThread)
     recorder r{keep_policy::hold};
     auto b = bound(d, r);
     ASSERT_NE(b, nullptr);
-    wait_ready(*b);
     constexpr std::uint32_t n = 16, size = 128;
     send_allocated(*b, n, size, [&] { return r.received(); });
     ASSERT_EQ(r.held().size(), n);
@@ -167,7 +164,6 @@ TEST_F(BindingTest, FragmentsReleasedByAnotherThreadAllComeBack)
     recorder r{keep_policy::hand_off};
     auto b = bound(d, r);
     ASSERT_NE(b, nullptr);
-    wait_ready(*b);
     // More packets than the Rx pool holds: the queue lives on what the other thread gives back.
     const std::uint32_t n = b->plan().rx.buffer_count.value * 2 + 100;
     send_allocated(
@@ -192,7 +188,6 @@ TEST_F(BindingTest, HeadroomIsKeptBeforeEachReceivedPayload)
     ASSERT_NE(b, nullptr);
     EXPECT_EQ(b->plan().rx.headroom.value, 128u);
     EXPECT_GE(b->plan().rx.buffer_size.value, 128u + 1514u);
-    wait_ready(*b);
     send_allocated(*b, 20, 1514, [&] { return r.received(); });
     expect_frames(r, 20, 1514);
     // Buffers are carved at the plan's alignment; the payload starts `headroom` bytes in.
@@ -289,7 +284,6 @@ TEST_F(BindingTest, DestroyingABindingUnbindsIt)
     {
         auto b = bound(d, r);
         ASSERT_NE(b, nullptr);
-        wait_ready(*b);
         send_allocated(*b, 10, 100, [&] { return r.received(); });
     }
     auto again = bound(d, r);

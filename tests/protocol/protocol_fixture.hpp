@@ -220,12 +220,6 @@ protected:
     /// A fresh wire name for a pair of simnics.
     static std::string wire() { return "protocol-wire-" + std::to_string(next_wire_++); }
 
-    /// Waits until the binding's Rx queue has posted buffers to the device (see wait_rx_ready).
-    static void wait_ready(const protocol::binding& b)
-    {
-        EXPECT_TRUE(eventually([&] { return b.stats().rx.advances >= 2; }));
-    }
-
     /// Sends `count` frames of `size` bytes from `b` in Tx buffers it allocates (the buffer's
     /// token in the fragment), in bursts, each once `received()` caught up; frame i's pattern
     /// starts at `first`.

@@ -68,7 +68,6 @@ TEST_F(RegistrationTest, SixtyFourBitDeviceReceivesIntoAndSendsFromTheRange)
     EXPECT_EQ(b->plan().rx.memory.value, "registered") << b->plan().rx.memory.reason;
     EXPECT_EQ(b->plan().tx.registered.value, "zero-copy") << b->plan().tx.registered.reason;
     EXPECT_TRUE(b->plan().conflicts.empty());
-    wait_ready(*b);
 
     constexpr std::uint32_t n = 200, size = 700;
     send_from_range(*b, m, r, n, size);
@@ -97,7 +96,6 @@ TEST_F(RegistrationTest, ThirtyTwoBitDeviceBehindAThirtyTwoBitIommuReachesTheRan
     EXPECT_EQ(b->plan().rx.max_logical_address.value, 0xffffffffu);
     EXPECT_EQ(b->plan().rx.memory.value, "registered") << b->plan().rx.memory.reason;
     EXPECT_EQ(b->plan().tx.registered.value, "zero-copy") << b->plan().tx.registered.reason;
-    wait_ready(*b);
     constexpr std::uint32_t n = 100, size = 400;
     send_from_range(*b, m, r, n, size);
     expect_frames(r, n, size);
@@ -136,7 +134,6 @@ TEST_F(RegistrationTest, ThirtyTwoBitDeviceOnTheIdentitySpaceBouncesFromARangeAb
     EXPECT_EQ(b->plan().rx.memory.value, "system");
     EXPECT_EQ(b->plan().tx.registered.value, "bounced");
     EXPECT_FALSE(b->plan().conflicts.empty());
-    wait_ready(*b);
     constexpr std::uint32_t n = 100, size = 400;
     send_from_range(*b, m, r, n, size);
     expect_frames(r, n, size);
@@ -166,7 +163,6 @@ TEST_F(RegistrationTest, RegisteredRxBuffersKeepTheHeadroomInsideTheRange)
     ASSERT_EQ(b->plan().rx.memory.value, "registered");
     ASSERT_EQ(b->plan().rx.headroom.value, 128u);
     const std::uint32_t stride = b->plan().rx.stride.value;
-    wait_ready(*b);
     send_allocated(*b, 50, 1000, [&] { return r.received(); });
     expect_frames(r, 50, 1000);
     for (const std::byte* p : r.addresses()) {
@@ -205,7 +201,6 @@ TEST_F(RegistrationTest, UnregisterIsRefusedWhileTheRxPoolIsCarvedFromTheRange)
         << out_of_range.err().message;
 
     // Tx from the second range, then it goes: nothing is in flight.
-    wait_ready(*b);
     const std::uint32_t size = 256;
     fill_frame(tx_range.base(), size, 7);
     const protocol::tx_fragment f{tx_range.base(), size, {}};
